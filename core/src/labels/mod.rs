@@ -1,0 +1,1 @@
+//! Labels and selectors (being written; see issue 2).

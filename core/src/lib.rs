@@ -1,0 +1,24 @@
+//! kubesim: a deterministic, in-memory simulation of a Kubernetes control plane.
+//!
+//! The crate is organised in rooms that depend on each other in one direction
+//! only (see `docs/ARCHITECTURE.md`):
+//!
+//! - [`quantity`], [`intern`], [`labels`], [`validation`], [`field`]: the
+//!   vocabulary (resource quantities, interned strings, labels and selectors,
+//!   Kubernetes' naming rules, field errors);
+//! - `api`: the object kinds;
+//! - `store`: the API server (admission, indexes, the change feed);
+//! - `sched`, `controllers`, `kubelet`: the actors;
+//! - `sim`: the loop that ties them together in simulated time.
+//!
+//! The core does no I/O and reads no wall clock; every random choice comes from
+//! a seeded RNG, so the same seed gives the same result, bit for bit.
+
+pub mod collections;
+pub mod field;
+pub mod intern;
+pub mod labels;
+pub mod quantity;
+pub mod validation;
+
+pub use intern::Symbol;

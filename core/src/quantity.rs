@@ -1,0 +1,1 @@
+//! Kubernetes' `resource.Quantity` (being written; see issue 2).

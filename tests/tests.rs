@@ -1,0 +1,1 @@
+//! kubesim's integration tests, one module per area (one binary to link).
