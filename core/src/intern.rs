@@ -97,8 +97,8 @@ impl Symbol {
     }
 
     /// Whether this is the empty string.
-    pub fn is_empty(self) -> bool {
-        self == Symbol::EMPTY
+    pub fn is_empty(&self) -> bool {
+        *self == Symbol::EMPTY
     }
 
     /// Compares the strings (byte order), not the symbol numbers. Use this

@@ -14,6 +14,7 @@
 //! The core does no I/O and reads no wall clock; every random choice comes from
 //! a seeded RNG, so the same seed gives the same result, bit for bit.
 
+pub mod api;
 pub mod collections;
 pub mod field;
 pub mod intern;
