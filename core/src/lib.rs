@@ -20,6 +20,8 @@ pub mod field;
 pub mod intern;
 pub mod labels;
 pub mod quantity;
+pub mod rng;
+pub mod store;
 pub mod validation;
 
 pub use intern::Symbol;

@@ -292,7 +292,7 @@ pub struct ClaimVolumeSource {
 }
 
 /// The pod spec. Shared between the pods of one template.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
     /// App containers (at least one).
@@ -363,8 +363,17 @@ pub struct PodSpec {
 
 /// Figures derived from a pod spec on admission, so the scheduler and quota
 /// never recompute them per pod.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Cloning gives the empty default: a copied (and then perhaps modified) spec
+/// must be derived and validated again, while the pods that share one `Arc`
+/// share its figures. Equality ignores it: it is a cache, never part of a
+/// spec's identity.
+#[derive(Debug, Default)]
 pub struct PodDerived {
+    /// Whether the figures below were computed for this allocation.
+    pub computed: bool,
+    /// Whether admission validated this allocation.
+    pub validated: bool,
     /// The pod's effective request (kube-scheduler `computePodResourceRequest`:
     /// max of the app containers' sum and each init container's need, plus
     /// overhead).
@@ -406,6 +415,8 @@ impl PodSpec {
             }
         }
         PodDerived {
+            computed: true,
+            validated: false,
             requests,
             limits,
             non_zero_milli_cpu: non_zero.cpu(),
@@ -421,6 +432,20 @@ impl PodSpec {
             .iter()
             .chain(&self.init_containers)
             .find(|c| c.name == name)
+    }
+}
+
+impl PartialEq for PodDerived {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for PodDerived {}
+
+impl Clone for PodDerived {
+    fn clone(&self) -> Self {
+        PodDerived::default()
     }
 }
 
