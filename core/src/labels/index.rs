@@ -91,7 +91,11 @@ impl LabelIndex {
     /// Indexes object `id` with `labels`. The id must not be indexed already (use
     /// [`LabelIndex::update`] to change an object's labels).
     pub fn insert(&mut self, id: u32, labels: &Labels) {
-        self.all.insert(id);
+        let fresh = self.all.insert(id);
+        debug_assert!(
+            fresh,
+            "LabelIndex::insert: id {id} is already indexed (use update)"
+        );
         for (k, v) in labels.iter() {
             self.add_pair(id, k, v, true);
         }
