@@ -15,6 +15,9 @@
 pub mod admission;
 pub mod allocators;
 mod apply;
+mod binding;
+mod consistency;
+mod fingerprint;
 pub mod arena;
 mod error;
 pub mod feed;
