@@ -1,1 +1,3 @@
 //! kubesim's integration tests, one module per area (one binary to link).
+
+mod quantity_vectors;

@@ -1,1 +1,0 @@
-//! Kubernetes' `resource.Quantity` (being written; see issue 2).
