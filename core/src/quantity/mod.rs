@@ -10,7 +10,10 @@
 //!   next nano-unit (`0.9n` is `1n`), and binary amounts saturate at 2^63-1;
 //! - [`Display`](std::fmt::Display) prints Kubernetes' `String()`: the canonical form,
 //!   or the input text itself when Kubernetes keeps it (`1E3` prints as `1E3`);
-//! - comparison, equality and hashing look at the value only, so `1k == 1000`.
+//! - comparison, equality and hashing look at the value only, so `1k == 1000`;
+//! - like Kubernetes' scanner, a number may have no digits at all: `.`, `-`, `m` and `Ki`
+//!   read as zero, except where Kubernetes takes its exact-decimal path and fails
+//!   (`Pi`, `Ei`, exponents below -9: [`QuantityErrorKind::NoDigits`]).
 //!
 //! # Representation and limits
 //!
