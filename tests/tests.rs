@@ -1,3 +1,4 @@
 //! kubesim's integration tests, one module per area (one binary to link).
 
+mod quantity_vectors;
 mod selector_vectors;
