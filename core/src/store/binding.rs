@@ -18,7 +18,11 @@ impl Store {
             return Err(ApiError::Conflict {
                 kind: Kind::Pod,
                 name: current.metadata.name.to_string(),
-                message: format!("pod {} is already assigned to node {:?}", current.metadata.name, existing.as_str()),
+                message: format!(
+                    "pod {} is already assigned to node {:?}",
+                    current.metadata.name,
+                    existing.as_str()
+                ),
             });
         }
         if current.metadata.deletion_timestamp.is_some() {

@@ -29,9 +29,28 @@ impl Store {
                 }
             )*};
         }
-        names!(Namespace, Node, Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, CronJob, Service,
-            Endpoints, ConfigMap, Secret, ServiceAccount, ResourceQuota, LimitRange, PriorityClass,
-            PodDisruptionBudget, HorizontalPodAutoscaler, PersistentVolumeClaim);
+        names!(
+            Namespace,
+            Node,
+            Pod,
+            ReplicaSet,
+            Deployment,
+            DaemonSet,
+            StatefulSet,
+            Job,
+            CronJob,
+            Service,
+            Endpoints,
+            ConfigMap,
+            Secret,
+            ServiceAccount,
+            ResourceQuota,
+            LimitRange,
+            PriorityClass,
+            PodDisruptionBudget,
+            HorizontalPodAutoscaler,
+            PersistentVolumeClaim
+        );
 
         // Dependents and uids, from owner references.
         let mut dependents: FxMap<Uid, Vec<ObjectKey>> = FxMap::default();
@@ -49,12 +68,36 @@ impl Store {
                 }
             )*};
         }
-        owners!(Namespace, Node, Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, CronJob, Service,
-            Endpoints, ConfigMap, Secret, ServiceAccount, ResourceQuota, LimitRange, PriorityClass,
-            PodDisruptionBudget, HorizontalPodAutoscaler, PersistentVolumeClaim);
-        let mut indexed: Vec<(Uid, Vec<ObjectKey>)> =
-            self.indexes.dependents.iter().map(|(u, v)| (*u, sorted(v.clone()))).collect();
-        let mut scanned: Vec<(Uid, Vec<ObjectKey>)> = dependents.into_iter().map(|(u, v)| (u, sorted(v))).collect();
+        owners!(
+            Namespace,
+            Node,
+            Pod,
+            ReplicaSet,
+            Deployment,
+            DaemonSet,
+            StatefulSet,
+            Job,
+            CronJob,
+            Service,
+            Endpoints,
+            ConfigMap,
+            Secret,
+            ServiceAccount,
+            ResourceQuota,
+            LimitRange,
+            PriorityClass,
+            PodDisruptionBudget,
+            HorizontalPodAutoscaler,
+            PersistentVolumeClaim
+        );
+        let mut indexed: Vec<(Uid, Vec<ObjectKey>)> = self
+            .indexes
+            .dependents
+            .iter()
+            .map(|(u, v)| (*u, sorted(v.clone())))
+            .collect();
+        let mut scanned: Vec<(Uid, Vec<ObjectKey>)> =
+            dependents.into_iter().map(|(u, v)| (u, sorted(v))).collect();
         indexed.sort();
         scanned.sort();
         if indexed != scanned {
@@ -75,8 +118,16 @@ impl Store {
                 node_pods.entry(n).or_default().push(key);
             }
         }
-        let mut a: Vec<_> = self.indexes.node_pods.iter().map(|(n, v)| (n.as_str(), sorted(v.clone()))).collect();
-        let mut b: Vec<_> = node_pods.into_iter().map(|(n, v)| (n.as_str(), sorted(v))).collect();
+        let mut a: Vec<_> = self
+            .indexes
+            .node_pods
+            .iter()
+            .map(|(n, v)| (n.as_str(), sorted(v.clone())))
+            .collect();
+        let mut b: Vec<_> = node_pods
+            .into_iter()
+            .map(|(n, v)| (n.as_str(), sorted(v)))
+            .collect();
         a.sort();
         b.sort();
         if a != b {
@@ -101,7 +152,15 @@ impl Store {
         macro_rules! selectors {
             ($($ty:ty),*) => {$( problems.extend(self.check_reverse::<$ty>()); )*};
         }
-        selectors!(ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, PodDisruptionBudget, Service);
+        selectors!(
+            ReplicaSet,
+            Deployment,
+            DaemonSet,
+            StatefulSet,
+            Job,
+            PodDisruptionBudget,
+            Service
+        );
         problems
     }
 
@@ -117,18 +176,29 @@ impl Store {
         pairs.dedup();
         let mut selectors = vec![Selector::everything()];
         for (k, v) in pairs {
-            selectors.push(Selector::from_labels(&Labels::from_iter([(k.as_str(), v.as_str())])));
+            selectors.push(Selector::from_labels(&Labels::from_iter([(
+                k.as_str(),
+                v.as_str(),
+            )])));
             if let Ok(s) = Selector::parse(&format!("{k}!={v}")) {
                 selectors.push(s);
             }
         }
         let mut problems = Vec::new();
         if index.len() != linear.len() {
-            problems.push(format!("{} label index holds {} ids for {} objects", T::KIND, index.len(), linear.len()));
+            problems.push(format!(
+                "{} label index holds {} ids for {} objects",
+                T::KIND,
+                index.len(),
+                linear.len()
+            ));
         }
         for s in selectors {
             if index.query(&s) != linear.query(&s) {
-                problems.push(format!("{} label index disagrees with the scan on {s:?}", T::KIND));
+                problems.push(format!(
+                    "{} label index disagrees with the scan on {s:?}",
+                    T::KIND
+                ));
             }
         }
         problems
@@ -139,15 +209,28 @@ impl Store {
         let mut by_ns: FxMap<crate::Symbol, LinearReverseIndex> = FxMap::default();
         for (key, obj) in self.iter::<T>() {
             if let Some(sel) = obj.pod_selector() {
-                by_ns.entry(obj.metadata().namespace).or_default().insert(key.index(), sel.into_owned());
+                by_ns
+                    .entry(obj.metadata().namespace)
+                    .or_default()
+                    .insert(key.index(), sel.into_owned());
             }
         }
         for (_, pod) in self.iter::<Pod>() {
             let ns = pod.metadata.namespace;
-            let expected: Vec<u32> = by_ns.get(&ns).map_or(Vec::new(), |l| l.matching(&pod.metadata.labels));
-            let got: Vec<u32> = self.selecting::<T>(ns, &pod.metadata.labels).into_iter().map(|k| k.index()).collect();
+            let expected: Vec<u32> = by_ns
+                .get(&ns)
+                .map_or(Vec::new(), |l| l.matching(&pod.metadata.labels));
+            let got: Vec<u32> = self
+                .selecting::<T>(ns, &pod.metadata.labels)
+                .into_iter()
+                .map(|k| k.index())
+                .collect();
             if expected != got {
-                problems.push(format!("{} reverse selector index disagrees for pod {}", T::KIND, pod.metadata.name));
+                problems.push(format!(
+                    "{} reverse selector index disagrees for pod {}",
+                    T::KIND,
+                    pod.metadata.name
+                ));
             }
         }
         problems

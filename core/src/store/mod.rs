@@ -15,12 +15,12 @@
 pub mod admission;
 pub mod allocators;
 mod apply;
+pub mod arena;
 mod binding;
 mod consistency;
-mod fingerprint;
-pub mod arena;
 mod error;
 pub mod feed;
+mod fingerprint;
 mod indexes;
 mod kinds;
 mod memory;
