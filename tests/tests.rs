@@ -2,3 +2,4 @@
 
 mod quantity_vectors;
 mod selector_vectors;
+mod stories;

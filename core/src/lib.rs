@@ -15,13 +15,18 @@
 //! a seeded RNG, so the same seed gives the same result, bit for bit.
 
 pub mod api;
+pub mod build;
 pub mod collections;
+pub mod controllers;
 pub mod events;
 pub mod field;
 pub mod intern;
+pub mod kubelet;
 pub mod labels;
 pub mod quantity;
 pub mod rng;
+pub mod sched;
+pub mod sim;
 pub mod store;
 pub mod validation;
 

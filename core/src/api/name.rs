@@ -53,6 +53,24 @@ impl Name {
         Name { base, suffix }
     }
 
+    /// A name equal to `s` without interning anything new, for lookups:
+    /// `None` when no object can have that name (neither the whole text nor
+    /// its base before a five-character suffix was ever interned).
+    pub fn lookup(s: &str) -> Option<Name> {
+        if let Some(sym) = Symbol::lookup(s) {
+            return Some(Name::from_symbol(sym));
+        }
+        let split = s.len().checked_sub(SUFFIX_LEN)?;
+        let (base, suffix) = (s.get(..split)?, s.get(split..)?.as_bytes());
+        let base = Symbol::lookup(base)?;
+        let mut chars = [0u8; SUFFIX_LEN];
+        chars.copy_from_slice(suffix);
+        if chars[0] == 0 {
+            return None;
+        }
+        Some(Name { base, suffix: chars })
+    }
+
     /// The empty name (an object that has none yet).
     pub fn empty() -> Name {
         Name::from_symbol(Symbol::EMPTY)
@@ -95,6 +113,16 @@ impl Name {
             buf[base.len()..n].copy_from_slice(&self.suffix);
         }
         Some(&buf[..n])
+    }
+
+    /// The whole name as one interned symbol (interns generated names; use
+    /// for names that are referenced by others, such as owners).
+    pub fn to_symbol(&self) -> Symbol {
+        if self.suffix[0] == 0 {
+            self.base
+        } else {
+            Symbol::intern(&self.to_string())
+        }
     }
 
     /// The name as an owned string.

@@ -165,7 +165,7 @@ impl Store {
     /// The key of `namespace/name` (namespace `""` for cluster-scoped kinds).
     pub fn lookup<T: Stored>(&self, namespace: &str, name: &str) -> Option<Key<T>> {
         let ns = Symbol::lookup(namespace)?;
-        let name = Name::from_symbol(Symbol::lookup(name)?);
+        let name = Name::lookup(name)?;
         T::table(&self.tables).lookup(ns, &name)
     }
 

@@ -20,7 +20,10 @@ pub mod others;
 
 pub use common::{validate_pod_template, validate_replicas};
 pub use meta::validate_object_meta;
-pub use pod::{default_pod_spec, mark_spec_validated, validate_pod_spec};
+pub use pod::{
+    DEFAULT_SCHEDULER_NAME, TAINT_NOT_READY, TAINT_UNREACHABLE, default_pod_spec, mark_spec_validated,
+    validate_pod_spec,
+};
 pub use quota::check_quota;
 
 /// The grace period of a pod that does not set one.

@@ -52,6 +52,17 @@ impl Admit for Namespace {
         Vec::new()
     }
 
+    /// A deleted namespace turns Terminating and keeps the `kubernetes`
+    /// finalizer until the namespace controller has emptied it.
+    fn begin_deletion(&mut self) {
+        self.status.phase = crate::api::config::NamespacePhase::Terminating;
+        if !self.metadata.has_finalizer(crate::store::FINALIZER_NAMESPACE) {
+            self.metadata
+                .finalizers
+                .push(Symbol::intern(crate::store::FINALIZER_NAMESPACE));
+        }
+    }
+
     fn validate_name(name: &str) -> Vec<String> {
         validation::dns1123_label(name)
     }

@@ -1,0 +1,143 @@
+//! The invariant checker: one function that checks a whole simulation
+//! state and returns every violation with the objects involved. Tests, fuzz
+//! targets and `loadgen --check` all use it.
+
+use std::fmt;
+
+use crate::api::{Node, Pod, Time};
+use crate::collections::FxMap;
+use crate::intern::Symbol;
+use crate::store::{Store, Stored};
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Which invariant (a short stable name such as `node-overcommit`).
+    pub invariant: &'static str,
+    /// What is wrong, naming the objects.
+    pub detail: String,
+    /// When it was seen.
+    pub at: Time,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] at {}: {}", self.invariant, self.at, self.detail)
+    }
+}
+
+/// Checks every invariant that must hold at all times.
+pub fn check(store: &Store, now: Time) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut push = |invariant: &'static str, detail: String| {
+        out.push(Violation {
+            invariant,
+            detail,
+            at: now,
+        })
+    };
+    check_node_capacity(store, &mut push);
+    check_controller_owners(store, &mut push);
+    for problem in store.check_indexes() {
+        push("index-consistency", problem);
+    }
+    out
+}
+
+/// No node's requested resources exceed its allocatable; every bound pod's
+/// node exists.
+fn check_node_capacity(store: &Store, push: &mut impl FnMut(&'static str, String)) {
+    let mut used: FxMap<Symbol, (crate::api::ResourceList, i64)> = FxMap::default();
+    for (_, pod) in store.iter::<Pod>() {
+        let Some(node) = pod.node_name else { continue };
+        if pod.is_terminal() {
+            continue;
+        }
+        let entry = used.entry(node).or_default();
+        entry.0.add(&pod.spec.derived.requests);
+        entry.1 += 1;
+    }
+    let mut nodes: Vec<(Symbol, (crate::api::ResourceList, i64))> = used.into_iter().collect();
+    nodes.sort_by(|a, b| a.0.cmp_str(b.0));
+    for (name, (requests, count)) in nodes {
+        let Some(node) = store.get_named::<Node>("", name.as_str()) else {
+            push(
+                "pod-on-missing-node",
+                format!("{count} pod(s) bound to node {name}, which does not exist"),
+            );
+            continue;
+        };
+        let alloc = &node.status.allocatable;
+        if count > alloc.get_or_zero(Symbol::PODS) {
+            push(
+                "node-overcommit",
+                format!(
+                    "node {name}: {count} pods > allocatable pods {}",
+                    alloc.get_or_zero(Symbol::PODS)
+                ),
+            );
+        }
+        for (resource, amount) in requests.iter() {
+            let have = alloc.get_or_zero(resource);
+            if amount > have {
+                push(
+                    "node-overcommit",
+                    format!("node {name}: requested {resource} {amount} > allocatable {have}"),
+                );
+            }
+        }
+    }
+}
+
+/// At most one controller owner per object, and no object owns itself
+/// through a cycle.
+fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, String)) {
+    fn each<T: Stored>(store: &Store, push: &mut impl FnMut(&'static str, String)) {
+        for (_, obj) in store.iter::<T>() {
+            let meta = obj.metadata();
+            let controllers = meta.owner_references.iter().filter(|r| r.is_controller()).count();
+            if controllers > 1 {
+                push(
+                    "multiple-controllers",
+                    format!(
+                        "{} {}/{} has {controllers} controller owners",
+                        T::KIND,
+                        meta.namespace,
+                        meta.name
+                    ),
+                );
+            }
+            // Follow controller refs; a chain longer than the object count is a cycle.
+            let mut seen = vec![meta.uid];
+            let mut current = meta.clone();
+            while let Some(r) = current.controller_ref() {
+                if seen.contains(&r.uid) {
+                    push(
+                        "owner-cycle",
+                        format!(
+                            "{} {}/{} is its own owner through {} step(s)",
+                            T::KIND,
+                            meta.namespace,
+                            meta.name,
+                            seen.len()
+                        ),
+                    );
+                    break;
+                }
+                seen.push(r.uid);
+                match store.key_of_uid(r.uid).and_then(|k| store.metadata_of(k)) {
+                    Some(m) => current = m.clone(),
+                    None => break,
+                }
+            }
+        }
+    }
+    use crate::api::*;
+    each::<Pod>(store, push);
+    each::<ReplicaSet>(store, push);
+    each::<Deployment>(store, push);
+    each::<DaemonSet>(store, push);
+    each::<StatefulSet>(store, push);
+    each::<Job>(store, push);
+    each::<CronJob>(store, push);
+}

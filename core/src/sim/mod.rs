@@ -1,0 +1,354 @@
+//! The simulation loop: simulated time, the event queue, and the actors
+//! (controllers, scheduler, kubelet) taking turns on one store.
+//!
+//! Time is virtual milliseconds; nothing sleeps and nothing reads the wall
+//! clock. At each instant the loop runs rounds until nothing more happens:
+//! every actor reads the changes it has not seen, due timers fire,
+//! controllers sync the keys that are due, the scheduler places pending
+//! pods, the kubelet acts. Then the clock jumps to the earliest pending
+//! timer or queued key. Every order is fixed, so the same seed gives the
+//! same trace, bit for bit.
+
+pub mod config;
+pub mod distribution;
+pub mod invariants;
+mod nodes;
+pub mod timers;
+mod trace;
+
+pub use config::{ControllerDelays, KubeletModel, NodeLifecycle, SimConfig};
+pub use distribution::{Distribution, Millis};
+
+use crate::api::{AnyObject, Time};
+use crate::controllers::deployment::DeploymentController;
+use crate::controllers::gc::GarbageCollector;
+use crate::controllers::namespace::NamespaceController;
+use crate::controllers::node_lifecycle::TaintEvictionController;
+use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::{Controller, Ctx, WorkQueue};
+use crate::events::{Event, EventLog, Fnv};
+use crate::kubelet::Kubelet;
+use crate::rng::Rng;
+use crate::sched::Scheduler;
+use crate::store::{ApiError, Cursor, ObjectKey, Store};
+use timers::{Timer, Timers};
+
+/// RNG stream numbers (one per component, so they never shift each other).
+mod streams {
+    pub const STORE: u64 = 1;
+    pub const KUBELET: u64 = 2;
+    pub const CONTROLLERS: u64 = 3;
+    pub const SCHEDULER: u64 = 4;
+}
+
+/// Most rounds at one instant before the loop declares a livelock.
+const MAX_ROUNDS_PER_INSTANT: usize = 100_000;
+
+struct Registered {
+    controller: Box<dyn Controller>,
+    queue: WorkQueue,
+    delay_ms: i64,
+}
+
+/// Why a run stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Nothing is pending: the cluster converged.
+    Idle,
+    /// The time limit was reached with work still pending.
+    TimeLimit,
+    /// User actions set with [`Simulation::schedule_action`] came due (ids,
+    /// in order); the caller performs them and runs on.
+    Actions(Vec<u64>),
+}
+
+/// A simulated cluster.
+pub struct Simulation {
+    store: Store,
+    now: Time,
+    timers: Timers,
+    controllers: Vec<Registered>,
+    cursor: Cursor,
+    scheduler: Scheduler,
+    kubelet: Kubelet,
+    events: EventLog,
+    rng: Rng,
+    trace: Fnv,
+    config: SimConfig,
+    seed: u64,
+    /// Violations found while checking invariants after every step.
+    violations: Vec<invariants::Violation>,
+    checks: u64,
+}
+
+impl Simulation {
+    /// A cluster with no nodes, built from `config` and `seed`.
+    pub fn new(config: SimConfig, seed: u64) -> Simulation {
+        let mut store = Store::new(crate::rng::mix64(seed ^ streams::STORE));
+        let cursor = store.watch();
+        let mut scheduler = Scheduler::new(
+            config.scheduler.clone(),
+            crate::rng::mix64(seed ^ streams::SCHEDULER),
+        );
+        scheduler.attach(&mut store);
+        let d = &config.delays;
+        let mut sim = Simulation {
+            store,
+            now: Time::ZERO,
+            timers: Timers::default(),
+            controllers: Vec::new(),
+            cursor,
+            scheduler,
+            kubelet: Kubelet::new(config.kubelet.clone(), Rng::derive(seed, streams::KUBELET)),
+            events: if config.keep_events {
+                EventLog::keeping()
+            } else {
+                EventLog::counting()
+            },
+            rng: Rng::derive(seed, streams::CONTROLLERS),
+            trace: Fnv::default(),
+            seed,
+            violations: Vec::new(),
+            checks: 0,
+            config: config.clone(),
+        };
+        sim.register(Box::new(DeploymentController), d.deployment.0);
+        sim.register(Box::new(ReplicaSetController), d.replica_set.0);
+        sim.register(Box::new(GarbageCollector), d.other.0);
+        sim.register(Box::new(NamespaceController), d.other.0);
+        sim.register(Box::new(TaintEvictionController), d.other.0);
+        sim
+    }
+
+    /// Adds a controller that reacts `delay_ms` after a change.
+    pub fn register(&mut self, controller: Box<dyn Controller>, delay_ms: i64) {
+        self.controllers.push(Registered {
+            controller,
+            queue: WorkQueue::default(),
+            delay_ms,
+        });
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Read access to the store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Write access to the store, for user actions (scale, relabel, delete):
+    /// writes still go through admission.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The scheduler.
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// The kubelet model.
+    pub fn kubelet(&self) -> &Kubelet {
+        &self.kubelet
+    }
+
+    /// Events kept so far (all of them when `keep_events` is set).
+    pub fn events(&self) -> &[Event] {
+        self.events.events()
+    }
+
+    /// The event log (counts and digest even when events are not kept).
+    pub fn event_log(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// Removes the kept events (to stream them out).
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        self.events.drain()
+    }
+
+    /// A digest of every state change and event so far.
+    pub fn trace_hash(&self) -> u64 {
+        let mut h = self.trace;
+        h.write_u64(self.events.digest());
+        h.finish()
+    }
+
+    /// Applies objects (`kubectl apply`): creates them or updates existing
+    /// ones, through admission. Stops at the first error.
+    pub fn apply(
+        &mut self,
+        objects: impl IntoIterator<Item = AnyObject>,
+    ) -> Result<Vec<ObjectKey>, ApiError> {
+        let mut keys = Vec::new();
+        for obj in objects {
+            keys.push(self.store.apply(obj)?);
+        }
+        Ok(keys)
+    }
+
+    /// Sets a timer for a user action: the run that reaches `at` stops there
+    /// and returns [`RunOutcome::Actions`] with `id`.
+    pub fn schedule_action(&mut self, at: Time, id: u64) {
+        self.timers.set(at, Timer::Action(id));
+    }
+
+    /// Runs until nothing is pending or `limit` of simulated time has passed.
+    pub fn run_until_idle(&mut self) -> RunOutcome {
+        self.run_until(self.now.plus_millis(24 * 3_600_000))
+    }
+
+    /// Runs for `ms` of simulated time.
+    pub fn run_for(&mut self, ms: i64) -> RunOutcome {
+        self.run_until(self.now.plus_millis(ms))
+    }
+
+    /// Runs until simulated time `end` (inclusive) or until idle. The clock
+    /// ends at the last instant that had work (never beyond `end`).
+    pub fn run_until(&mut self, end: Time) -> RunOutcome {
+        let mut actions = Vec::new();
+        loop {
+            self.settle(&mut actions);
+            if !actions.is_empty() {
+                return RunOutcome::Actions(actions);
+            }
+            let Some(next) = self.next_time() else {
+                return RunOutcome::Idle;
+            };
+            if next > end {
+                return RunOutcome::TimeLimit;
+            }
+            self.now = self.now.max(next);
+            self.store.set_now(self.now);
+        }
+    }
+
+    /// The earliest time anything is scheduled.
+    fn next_time(&self) -> Option<Time> {
+        let mut next = self.timers.next_time();
+        for c in &self.controllers {
+            if let Some(t) = c.queue.next_time() {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        if let Some(t) = self.scheduler.next_wakeup() {
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+        next.map(|t| t.max(self.now))
+    }
+
+    /// Reads the feed: every actor observes every change once, in order.
+    fn dispatch(&mut self) {
+        let changes = self.store.changes(&self.cursor);
+        if changes.is_empty() {
+            return;
+        }
+        let now = self.now;
+        for change in changes {
+            trace::hash_change(&mut self.trace, &self.store, change, now);
+            for c in &mut self.controllers {
+                let at = now.plus_millis(c.delay_ms);
+                let queue = &mut c.queue;
+                c.controller
+                    .observe(&self.store, change, &mut |k| queue.add(k, at));
+            }
+            self.kubelet.observe(&self.store, change);
+        }
+        self.store.ack(&self.cursor);
+    }
+
+    /// Runs rounds at the current instant until nothing more happens.
+    fn settle(&mut self, actions: &mut Vec<u64>) {
+        for _ in 0..MAX_ROUNDS_PER_INSTANT {
+            let rv = self.store.resource_version();
+            self.dispatch();
+            let mut busy = false;
+            while let Some(timer) = self.timers.pop_due(self.now) {
+                busy = true;
+                self.fire(timer, actions);
+                self.dispatch();
+            }
+            for i in 0..self.controllers.len() {
+                while let Some(key) = self.controllers[i].queue.pop_due(self.now) {
+                    busy = true;
+                    let mut ctx = Ctx {
+                        store: &mut self.store,
+                        events: &mut self.events,
+                        timers: &mut self.timers,
+                        rng: &mut self.rng,
+                        now: self.now,
+                        controller: i,
+                    };
+                    self.controllers[i].controller.sync(&mut ctx, key);
+                    self.dispatch();
+                }
+            }
+            self.scheduler.sync(&mut self.store, self.now);
+            let cycle = self
+                .scheduler
+                .schedule_pending(&mut self.store, self.now, &mut self.events);
+            busy |= cycle.attempts > 0;
+            self.dispatch();
+            busy |= self
+                .kubelet
+                .act(&mut self.store, &mut self.timers, self.now, &mut self.events);
+            if self.config.check_invariants && self.store.resource_version() != rv {
+                self.check();
+            }
+            if !busy && self.store.resource_version() == rv && !self.store.has_changes(&self.cursor) {
+                return;
+            }
+        }
+        panic!(
+            "livelock: more than {MAX_ROUNDS_PER_INSTANT} rounds at {} (seed {})",
+            self.now, self.seed
+        );
+    }
+
+    fn fire(&mut self, timer: Timer, actions: &mut Vec<u64>) {
+        match timer {
+            Timer::Pod { pod, uid, step } => {
+                self.kubelet
+                    .on_timer(&mut self.store, &mut self.timers, pod, uid, step, self.now);
+            }
+            Timer::Requeue { controller, key } => {
+                if let Some(c) = self.controllers.get_mut(controller) {
+                    c.queue.add(key, self.now);
+                }
+            }
+            Timer::NodeSilent { node, uid } => nodes::mark_unreachable(self, node, uid),
+            Timer::Evict { .. } | Timer::SchedulerWakeup => {}
+            Timer::Action(id) => actions.push(id),
+        }
+    }
+
+    /// Checks the invariants now; violations are kept (see [`Simulation::violations`]).
+    pub fn check(&mut self) {
+        self.checks += 1;
+        let found = invariants::check(&self.store, self.now);
+        self.violations.extend(found);
+    }
+
+    /// Invariant violations found by checks so far.
+    pub fn violations(&self) -> &[invariants::Violation] {
+        &self.violations
+    }
+
+    /// How many invariant checks ran.
+    pub fn checks(&self) -> u64 {
+        self.checks
+    }
+}
