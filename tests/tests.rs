@@ -1,5 +1,6 @@
 //! kubesim's integration tests, one module per area (one binary to link).
 
+mod deployments;
 mod quantity_vectors;
 mod selector_vectors;
 mod stories;

@@ -80,7 +80,10 @@ impl Scheduler {
             out.attempts += 1;
             let mut chosen = None;
             for (_, node) in store.iter::<Node>() {
-                if node.spec.unschedulable || !node.is_ready() {
+                if node.spec.unschedulable
+                    || !node.is_ready()
+                    || !node.metadata.labels.is_superset_of(&pod.spec.node_selector)
+                {
                     continue;
                 }
                 let name = node.metadata.name.base();

@@ -137,4 +137,7 @@ pub struct SimConfig {
     pub keep_events: bool,
     /// Check the invariants after every step (slow; `loadgen --check`).
     pub check_invariants: bool,
+    /// Also check the rolling-update bounds after every step (valid only
+    /// while no pod fails, so off unless asked for).
+    pub check_rollouts: bool,
 }

@@ -141,3 +141,77 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
     each::<Job>(store, push);
     each::<CronJob>(store, push);
 }
+
+/// During rolling updates, while no pod fails: the sum of a Deployment's
+/// ReplicaSet sizes stays within `replicas + maxSurge`, and once the
+/// Deployment has been available (condition `Available=True`) its available
+/// pods stay at or above `replicas - maxUnavailable`. Skipped while a
+/// scale of the Deployment itself is being applied.
+pub fn check_rollouts(store: &Store, now: Time) -> Vec<Violation> {
+    use crate::api::meta::{ConditionStatus, find_condition};
+    use crate::api::workloads::DeploymentStrategyType;
+    use crate::api::{Deployment, ReplicaSet};
+    use crate::controllers::deployment::util;
+    let mut out = Vec::new();
+    for (_, d) in store.iter::<Deployment>() {
+        if d.spec.strategy.type_ != DeploymentStrategyType::RollingUpdate
+            || d.metadata.deletion_timestamp.is_some()
+        {
+            continue;
+        }
+        let rss: Vec<&ReplicaSet> = store
+            .dependents(d.metadata.uid)
+            .iter()
+            .filter_map(|k| crate::store::typed_key::<ReplicaSet>(*k))
+            .filter_map(|k| store.get(k))
+            .collect();
+        let scaling = rss.iter().any(|rs| {
+            rs.spec.replicas > 0
+                && util::int_annotation(&rs.metadata, util::DESIRED_REPLICAS)
+                    .is_some_and(|v| v != d.spec.replicas)
+        });
+        if scaling {
+            continue;
+        }
+        let total: i32 = rss.iter().map(|rs| rs.spec.replicas).sum();
+        let max_total = d.spec.replicas + util::max_surge(d);
+        if total > max_total {
+            out.push(Violation {
+                invariant: "rollout-surge",
+                detail: format!(
+                    "deployment {}/{}: replica sets sum to {total} > replicas + maxSurge = {max_total}",
+                    d.metadata.namespace, d.metadata.name
+                ),
+                at: now,
+            });
+        }
+        let was_available = find_condition(&d.status.conditions, "Available")
+            .is_some_and(|c| c.status == ConditionStatus::True);
+        if !was_available {
+            continue;
+        }
+        let min_available = d.spec.replicas - util::max_unavailable(d);
+        let available = rss
+            .iter()
+            .flat_map(|rs| {
+                store
+                    .dependents(rs.metadata.uid)
+                    .iter()
+                    .filter_map(|k| crate::store::typed_key::<Pod>(*k))
+            })
+            .filter_map(|k| store.get(k))
+            .filter(|p| p.is_active() && p.is_available(d.spec.min_ready_seconds, now))
+            .count() as i32;
+        if available < min_available {
+            out.push(Violation {
+                invariant: "rollout-availability",
+                detail: format!(
+                    "deployment {}/{}: {available} available pods < replicas - maxUnavailable = {min_available}",
+                    d.metadata.namespace, d.metadata.name
+                ),
+                at: now,
+            });
+        }
+    }
+    out
+}

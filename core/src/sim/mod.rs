@@ -112,8 +112,10 @@ impl Simulation {
             checks: 0,
             config: config.clone(),
         };
-        sim.register(Box::new(DeploymentController), d.deployment.0);
+        // Within one instant the ReplicaSet controller goes first: it is the
+        // nearer to the pods, as the faster of two equal-latency controllers.
         sim.register(Box::new(ReplicaSetController), d.replica_set.0);
+        sim.register(Box::new(DeploymentController), d.deployment.0);
         sim.register(Box::new(GarbageCollector), d.other.0);
         sim.register(Box::new(NamespaceController), d.other.0);
         sim.register(Box::new(TaintEvictionController), d.other.0);
@@ -206,33 +208,46 @@ impl Simulation {
         self.timers.set(at, Timer::Action(id));
     }
 
-    /// Runs until nothing is pending or `limit` of simulated time has passed.
+    /// Runs until nothing is pending (or 24 hours of simulated time pass);
+    /// the clock stops at the last instant that had work.
     pub fn run_until_idle(&mut self) -> RunOutcome {
-        self.run_until(self.now.plus_millis(24 * 3_600_000))
+        let limit = self.now.plus_millis(24 * 3_600_000);
+        self.run(limit, false)
     }
 
-    /// Runs for `ms` of simulated time.
+    /// Runs for `ms` of simulated time; the clock ends `ms` later.
     pub fn run_for(&mut self, ms: i64) -> RunOutcome {
         self.run_until(self.now.plus_millis(ms))
     }
 
-    /// Runs until simulated time `end` (inclusive) or until idle. The clock
-    /// ends at the last instant that had work (never beyond `end`).
+    /// Runs until simulated time `end`; the clock ends at `end` (or earlier
+    /// when user actions come due).
     pub fn run_until(&mut self, end: Time) -> RunOutcome {
+        self.run(end, true)
+    }
+
+    fn run(&mut self, end: Time, advance_to_end: bool) -> RunOutcome {
         let mut actions = Vec::new();
         loop {
             self.settle(&mut actions);
             if !actions.is_empty() {
                 return RunOutcome::Actions(actions);
             }
-            let Some(next) = self.next_time() else {
-                return RunOutcome::Idle;
+            let next = self.next_time();
+            let outcome = match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.store.set_now(self.now);
+                    continue;
+                }
+                Some(_) => RunOutcome::TimeLimit,
+                None => RunOutcome::Idle,
             };
-            if next > end {
-                return RunOutcome::TimeLimit;
+            if advance_to_end && end > self.now {
+                self.now = end;
+                self.store.set_now(end);
             }
-            self.now = self.now.max(next);
-            self.store.set_now(self.now);
+            return outcome;
         }
     }
 
@@ -340,6 +355,10 @@ impl Simulation {
         self.checks += 1;
         let found = invariants::check(&self.store, self.now);
         self.violations.extend(found);
+        if self.config.check_rollouts {
+            let found = invariants::check_rollouts(&self.store, self.now);
+            self.violations.extend(found);
+        }
     }
 
     /// Invariant violations found by checks so far.
