@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod collections;
+pub mod cron;
 pub mod events;
 pub mod field;
 pub mod intern;

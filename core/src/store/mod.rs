@@ -25,6 +25,8 @@ mod indexes;
 mod kinds;
 mod memory;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::any::Any;
 
@@ -122,7 +124,7 @@ impl Store {
             feed: Feed::default(),
             allocators: allocators::Allocators::default(),
             rng: Rng::derive(seed, 0x5701e),
-            uid_offset: mix64(seed ^ 0x0001_d5),
+            uid_offset: mix64(seed ^ 0x01d5),
             uid_counter: 0,
             resource_version: 0,
             now: Time::ZERO,
@@ -281,12 +283,16 @@ impl Store {
         self.feed.ack_all(cursor);
     }
 
-    fn next_uid(&mut self) -> Uid {
+    /// The uid the next create gets and the counter after it, without
+    /// committing it (admission sees the uid; a refused write must not
+    /// advance the counter).
+    fn peek_uid(&self) -> (Uid, u64) {
+        let mut counter = self.uid_counter;
         loop {
-            self.uid_counter += 1;
-            let uid = mix64(self.uid_counter.wrapping_add(self.uid_offset));
+            counter += 1;
+            let uid = mix64(counter.wrapping_add(self.uid_offset));
             if uid != 0 {
-                return Uid(uid);
+                return (Uid(uid), counter);
             }
         }
     }
@@ -297,6 +303,7 @@ impl Store {
             rng: self.rng.clone(),
             operation,
             allocators: None,
+            deferred: Vec::new(),
         }
     }
 
@@ -367,6 +374,10 @@ impl Store {
                 name: name.to_string(),
             });
         }
+        // The uid is known to admission (a Job's generated selector names it)
+        // but the counter only advances on commit.
+        let (uid, uid_counter) = self.peek_uid();
+        obj.metadata_mut().uid = uid;
         obj.admit_defaults(&mut adm);
         let mut errors = admission::validate_object_meta(
             obj.metadata(),
@@ -377,7 +388,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(ApiError::invalid(kind, name, errors));
         }
-        admission::check_quota(&obj, &adm).map_err(|message| ApiError::Forbidden {
+        admission::validating_plugins(&obj, None, &adm).map_err(|message| ApiError::Forbidden {
             kind,
             name: name.to_string(),
             message,
@@ -388,7 +399,7 @@ impl Store {
         if let Some(a) = allocators {
             self.allocators = a;
         }
-        let uid = self.next_uid();
+        self.uid_counter = uid_counter;
         self.resource_version += 1;
         let now = self.now;
         let rv = self.resource_version;
@@ -469,6 +480,11 @@ impl Store {
         if !errors.is_empty() {
             return Err(ApiError::invalid(T::KIND, name, errors));
         }
+        admission::validating_plugins(&new, Some(old), &adm).map_err(|message| ApiError::Forbidden {
+            kind: T::KIND,
+            name: name.to_string(),
+            message,
+        })?;
         let Admission { rng, allocators, .. } = adm;
         new.mark_validated();
         let spec_changed = new.spec_changed(old);
@@ -607,6 +623,7 @@ impl Store {
         let Some(obj) = T::table_mut(&mut self.tables).remove(key) else {
             return;
         };
+        obj.release(&mut self.allocators);
         self.resource_version += 1;
         let okey = object_key(key);
         self.indexes.update(okey, Some(&view(&obj)), None);
@@ -621,6 +638,7 @@ impl Store {
     /// creating it.
     pub fn dry_run<T: Stored>(&self, mut obj: T) -> Vec<FieldError> {
         let mut adm = self.admission(Operation::Create);
+        obj.metadata_mut().uid = self.peek_uid().0;
         obj.admit_defaults(&mut adm);
         let mut errors = admission::validate_object_meta(
             obj.metadata(),
