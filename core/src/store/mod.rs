@@ -27,6 +27,7 @@ mod memory;
 mod table;
 #[cfg(test)]
 mod tests;
+pub mod usage;
 
 use std::any::Any;
 
@@ -106,6 +107,7 @@ pub struct Store {
     indexes: Indexes,
     feed: Feed,
     pub(crate) allocators: allocators::Allocators,
+    pub(crate) usage: usage::UsageCache,
     rng: Rng,
     uid_offset: u64,
     uid_counter: u64,
@@ -123,6 +125,7 @@ impl Store {
             indexes: Indexes::default(),
             feed: Feed::default(),
             allocators: allocators::Allocators::default(),
+            usage: usage::UsageCache::default(),
             rng: Rng::derive(seed, 0x5701e),
             uid_offset: mix64(seed ^ 0x01d5),
             uid_counter: 0,
@@ -413,6 +416,7 @@ impl Store {
         let okey = object_key(key);
         let stored = T::table(&self.tables).get(key).expect("just inserted");
         self.indexes.update(okey, None, Some(&view(stored)));
+        self.usage.update(okey, None, Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -512,6 +516,7 @@ impl Store {
         let old = std::mem::replace(slot, new);
         let stored = T::table(&self.tables).get(key).expect("present");
         self.indexes.update(okey, Some(&view(&old)), Some(&view(stored)));
+        self.usage.update(okey, Some(&old), Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -612,6 +617,7 @@ impl Store {
         let old = std::mem::replace(slot, new);
         let stored = T::table(&self.tables).get(key).expect("present");
         self.indexes.update(okey, Some(&view(&old)), Some(&view(stored)));
+        self.usage.update(okey, Some(&old), Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -627,6 +633,7 @@ impl Store {
         self.resource_version += 1;
         let okey = object_key(key);
         self.indexes.update(okey, Some(&view(&obj)), None);
+        self.usage.update(okey, Some(&obj), None);
         self.feed.push(Change {
             resource_version: self.resource_version,
             key: okey,

@@ -3,23 +3,24 @@
 //! usage as `pkg/quota/v1/evaluator/core/pods.go` and the object-count
 //! evaluators compute it).
 //!
-//! Usage is computed from the store at admission (the quota's
-//! `status.used` is left to the quota controller): the namespace's objects
-//! of the new object's kind, so the cost is paid only in namespaces that
-//! have a quota.
+//! Usage comes from the store's per-namespace usage cache
+//! ([`crate::store::usage`], updated on every commit), so a check costs
+//! O(quotas), not O(objects); the quota's `status.used` is left to the quota
+//! controller.
 
 use std::any::Any;
 
 use super::common::validate_resources;
 use super::{Admission, Admit};
-use crate::api::pod::QosClass;
 use crate::api::resources::{ResourceList, units_to_quantity};
 use crate::api::service::ServiceType;
-use crate::api::{Kind, PersistentVolumeClaim, Pod, ResourceQuota, Service, Time};
+use crate::api::{Kind, PersistentVolumeClaim, Pod, ResourceQuota, Service};
 use crate::field::{FieldError, FieldPath};
 use crate::intern::Symbol;
-use crate::labels::Selector;
 use crate::store::Stored;
+use crate::store::usage::{
+    BEST_EFFORT, CROSS_NAMESPACE, PRIORITY_CLASS, ScopeClass, TERMINATING, scope_class,
+};
 
 /// The scopes a quota may have.
 pub const SCOPES: [&str; 6] = [
@@ -154,47 +155,30 @@ fn compute_usage(requests: &ResourceList, limits: &ResourceList, out: &mut Resou
 
 /// Whether a pod still uses quota at `now` (`QuotaV1Pod`): not terminal and
 /// not past its deletion grace.
-fn pod_counts(pod: &Pod, now: Time) -> bool {
+#[cfg(test)]
+fn pod_counts(pod: &Pod, now: crate::api::Time) -> bool {
     !pod.is_terminal() && pod.metadata.deletion_timestamp.is_none_or(|t| now <= t)
 }
 
-/// Whether a quota's scopes select a pod.
-fn scopes_match(quota: &ResourceQuota, pod: Option<&Pod>) -> bool {
-    let Some(pod) = pod else {
-        return quota.spec.scopes.is_empty();
-    };
-    quota.spec.scopes.iter().all(|s| {
-        let spec = &pod.spec;
-        let terminating = spec.active_deadline_seconds.is_some_and(|s| s >= 0);
-        let qos = if spec.derived.computed {
-            spec.derived.qos
-        } else {
-            crate::api::pod::qos_class(spec)
-        };
-        match s.as_str() {
-            "Terminating" => terminating,
-            "NotTerminating" => !terminating,
-            "BestEffort" => qos == QosClass::BestEffort,
-            "NotBestEffort" => qos != QosClass::BestEffort,
-            "PriorityClass" => spec.priority_class_name.is_some(),
-            "CrossNamespacePodAffinity" => spec.affinity.as_ref().is_some_and(|a| {
-                [&a.pod_affinity, &a.pod_anti_affinity]
-                    .into_iter()
-                    .flatten()
-                    .any(|pa| {
-                        pa.required_during_scheduling_ignored_during_execution
-                            .iter()
-                            .chain(
-                                pa.preferred_during_scheduling_ignored_during_execution
-                                    .iter()
-                                    .map(|w| &w.pod_affinity_term),
-                            )
-                            .any(|t| !t.namespaces.is_empty() || !t.namespace_selector.is_absent())
-                    })
-            }),
-            _ => false,
-        }
+/// Whether a quota's scopes select pods of scope class `class`.
+fn scopes_select(quota: &ResourceQuota, class: ScopeClass) -> bool {
+    quota.spec.scopes.iter().all(|s| match s.as_str() {
+        "Terminating" => class & TERMINATING != 0,
+        "NotTerminating" => class & TERMINATING == 0,
+        "BestEffort" => class & BEST_EFFORT != 0,
+        "NotBestEffort" => class & BEST_EFFORT == 0,
+        "PriorityClass" => class & PRIORITY_CLASS != 0,
+        "CrossNamespacePodAffinity" => class & CROSS_NAMESPACE != 0,
+        _ => false,
     })
+}
+
+/// Whether a quota's scopes select an object (scoped quotas select only pods).
+fn scopes_match(quota: &ResourceQuota, pod: Option<&Pod>) -> bool {
+    match pod {
+        Some(pod) => scopes_select(quota, scope_class(pod)),
+        None => quota.spec.scopes.is_empty(),
+    }
 }
 
 /// What one object uses, by quota resource name.
@@ -290,8 +274,27 @@ fn pretty(list: &ResourceList) -> String {
     parts.join(",")
 }
 
-/// The usage of the namespace's existing objects of kind `T` that `quota` selects.
+/// The usage of the namespace's existing objects of kind `T` that `quota`
+/// selects, from the store's usage cache.
 fn used<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> ResourceList {
+    let cache = &adm.store.usage;
+    let all = if T::KIND == Kind::Pod {
+        cache.pod_usage(ns, adm.store.now(), |class| scopes_select(quota, class))
+    } else {
+        cache.object_usage(T::KIND, ns)
+    };
+    let mut total = ResourceList::new();
+    for (k, v) in all.iter() {
+        if quota.spec.hard.contains(k) {
+            total.set(k, v);
+        }
+    }
+    total
+}
+
+/// The same by scanning the namespace (the reference the cache is tested against).
+#[cfg(test)]
+pub fn used_by_scan<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> ResourceList {
     let mut total = ResourceList::new();
     let mut sum = |u: ResourceList| {
         for (k, v) in u.iter() {
@@ -302,7 +305,7 @@ fn used<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> Re
     };
     let now = adm.store.now();
     if T::KIND == Kind::Pod {
-        for key in adm.store.select_pods(ns, &Selector::everything()) {
+        for key in adm.store.select_pods(ns, &crate::labels::Selector::everything()) {
             if let Some(pod) = adm.store.get(key)
                 && pod_counts(pod, now)
                 && scopes_match(quota, Some(pod))
@@ -318,6 +321,12 @@ fn used<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> Re
         }
     }
     total
+}
+
+/// The cached usage, for tests.
+#[cfg(test)]
+pub fn used_cached<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> ResourceList {
+    used::<T>(adm, ns, quota)
 }
 
 /// Checks a new object against its namespace's quotas; `Err` carries the
