@@ -26,18 +26,25 @@ pub fn not_more_than_100(v: &IntOrString, path: &FieldPath, errs: &mut Vec<Field
     }
 }
 
+/// A template's `activeDeadlineSeconds` is not supported by the kind: an
+/// Invalid error for DaemonSets, a Forbidden one for StatefulSets (as upstream
+/// words them).
 fn active_deadline_forbidden(
     kind: &str,
     spec: &crate::api::pod::PodTemplateSpec,
     path: &FieldPath,
 ) -> Option<FieldError> {
-    spec.spec.active_deadline_seconds.map(|_| {
-        FieldError::forbidden(
-            path.child("template")
-                .child("spec")
-                .child("activeDeadlineSeconds"),
-            format!("activeDeadlineSeconds in {kind} is not Supported"),
-        )
+    spec.spec.active_deadline_seconds.map(|v| {
+        let p = path
+            .child("template")
+            .child("spec")
+            .child("activeDeadlineSeconds");
+        let msg = format!("activeDeadlineSeconds in {kind} is not Supported");
+        if kind == "DaemonSet" {
+            FieldError::invalid(p, v, msg)
+        } else {
+            FieldError::forbidden(p, msg)
+        }
     })
 }
 
