@@ -18,6 +18,7 @@ pub mod api;
 pub mod build;
 pub mod collections;
 pub mod controllers;
+pub mod cron;
 pub mod events;
 pub mod field;
 pub mod intern;

@@ -93,6 +93,7 @@ macro_rules! kinds {
                 fn metadata(&self) -> &ObjectMeta { &self.metadata }
                 fn metadata_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
                 fn into_any(self) -> AnyObject { AnyObject::$kind(self) }
+                #[allow(clippy::result_large_err)]
                 fn from_any(any: AnyObject) -> Result<Self, AnyObject> {
                     match any { AnyObject::$kind(o) => Ok(o), other => Err(other) }
                 }
@@ -116,6 +117,7 @@ pub trait Object: Clone + fmt::Debug + Serialize + DeserializeOwned + Send + Syn
     /// Wraps the object.
     fn into_any(self) -> AnyObject;
     /// Unwraps an object of this kind, or gives it back.
+    #[allow(clippy::result_large_err)]
     fn from_any(any: AnyObject) -> Result<Self, AnyObject>;
     /// Borrows an object of this kind.
     fn from_any_ref(any: &AnyObject) -> Option<&Self>;

@@ -95,6 +95,7 @@ impl OwnerReference {
 /// Annotations: string keys to string values, sorted by key, shared between
 /// the pods of one template until one of them changes.
 #[derive(Clone, Default, PartialEq, Eq)]
+#[allow(clippy::type_complexity)]
 pub struct Annotations(Option<Arc<Vec<(Symbol, Box<str>)>>>);
 
 impl Annotations {

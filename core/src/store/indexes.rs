@@ -136,12 +136,11 @@ impl Indexes {
             new.and_then(|n| n.selector.as_deref()),
         );
         if old_sel != new_sel {
-            if let Some(o) = old {
-                if old_sel.is_some()
-                    && let Some(rev) = self.selectors.get_mut(&(key.kind, o.namespace))
-                {
-                    rev.remove(idx);
-                }
+            if let Some(o) = old
+                && old_sel.is_some()
+                && let Some(rev) = self.selectors.get_mut(&(key.kind, o.namespace))
+            {
+                rev.remove(idx);
             }
             if let (Some(n), Some(sel)) = (new, new_sel) {
                 self.selectors

@@ -25,6 +25,9 @@ mod indexes;
 mod kinds;
 mod memory;
 mod table;
+#[cfg(test)]
+mod tests;
+pub mod usage;
 
 use std::any::Any;
 
@@ -104,6 +107,7 @@ pub struct Store {
     indexes: Indexes,
     feed: Feed,
     pub(crate) allocators: allocators::Allocators,
+    pub(crate) usage: usage::UsageCache,
     rng: Rng,
     uid_offset: u64,
     uid_counter: u64,
@@ -121,8 +125,9 @@ impl Store {
             indexes: Indexes::default(),
             feed: Feed::default(),
             allocators: allocators::Allocators::default(),
+            usage: usage::UsageCache::default(),
             rng: Rng::derive(seed, 0x5701e),
-            uid_offset: mix64(seed ^ 0x0001_d5),
+            uid_offset: mix64(seed ^ 0x01d5),
             uid_counter: 0,
             resource_version: 0,
             now: Time::ZERO,
@@ -281,12 +286,16 @@ impl Store {
         self.feed.ack_all(cursor);
     }
 
-    fn next_uid(&mut self) -> Uid {
+    /// The uid the next create gets and the counter after it, without
+    /// committing it (admission sees the uid; a refused write must not
+    /// advance the counter).
+    fn peek_uid(&self) -> (Uid, u64) {
+        let mut counter = self.uid_counter;
         loop {
-            self.uid_counter += 1;
-            let uid = mix64(self.uid_counter.wrapping_add(self.uid_offset));
+            counter += 1;
+            let uid = mix64(counter.wrapping_add(self.uid_offset));
             if uid != 0 {
-                return Uid(uid);
+                return (Uid(uid), counter);
             }
         }
     }
@@ -297,6 +306,7 @@ impl Store {
             rng: self.rng.clone(),
             operation,
             allocators: None,
+            deferred: Vec::new(),
         }
     }
 
@@ -367,6 +377,10 @@ impl Store {
                 name: name.to_string(),
             });
         }
+        // The uid is known to admission (a Job's generated selector names it)
+        // but the counter only advances on commit.
+        let (uid, uid_counter) = self.peek_uid();
+        obj.metadata_mut().uid = uid;
         obj.admit_defaults(&mut adm);
         let mut errors = admission::validate_object_meta(
             obj.metadata(),
@@ -377,7 +391,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(ApiError::invalid(kind, name, errors));
         }
-        admission::check_quota(&obj, &adm).map_err(|message| ApiError::Forbidden {
+        admission::validating_plugins(&obj, None, &adm).map_err(|message| ApiError::Forbidden {
             kind,
             name: name.to_string(),
             message,
@@ -388,7 +402,7 @@ impl Store {
         if let Some(a) = allocators {
             self.allocators = a;
         }
-        let uid = self.next_uid();
+        self.uid_counter = uid_counter;
         self.resource_version += 1;
         let now = self.now;
         let rv = self.resource_version;
@@ -402,6 +416,7 @@ impl Store {
         let okey = object_key(key);
         let stored = T::table(&self.tables).get(key).expect("just inserted");
         self.indexes.update(okey, None, Some(&view(stored)));
+        self.usage.update(okey, None, Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -469,6 +484,11 @@ impl Store {
         if !errors.is_empty() {
             return Err(ApiError::invalid(T::KIND, name, errors));
         }
+        admission::validating_plugins(&new, Some(old), &adm).map_err(|message| ApiError::Forbidden {
+            kind: T::KIND,
+            name: name.to_string(),
+            message,
+        })?;
         let Admission { rng, allocators, .. } = adm;
         new.mark_validated();
         let spec_changed = new.spec_changed(old);
@@ -496,6 +516,7 @@ impl Store {
         let old = std::mem::replace(slot, new);
         let stored = T::table(&self.tables).get(key).expect("present");
         self.indexes.update(okey, Some(&view(&old)), Some(&view(stored)));
+        self.usage.update(okey, Some(&old), Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -596,6 +617,7 @@ impl Store {
         let old = std::mem::replace(slot, new);
         let stored = T::table(&self.tables).get(key).expect("present");
         self.indexes.update(okey, Some(&view(&old)), Some(&view(stored)));
+        self.usage.update(okey, Some(&old), Some(stored));
         self.feed.push(Change {
             resource_version: rv,
             key: okey,
@@ -607,9 +629,11 @@ impl Store {
         let Some(obj) = T::table_mut(&mut self.tables).remove(key) else {
             return;
         };
+        obj.release(&mut self.allocators);
         self.resource_version += 1;
         let okey = object_key(key);
         self.indexes.update(okey, Some(&view(&obj)), None);
+        self.usage.update(okey, Some(&obj), None);
         self.feed.push(Change {
             resource_version: self.resource_version,
             key: okey,
@@ -621,6 +645,7 @@ impl Store {
     /// creating it.
     pub fn dry_run<T: Stored>(&self, mut obj: T) -> Vec<FieldError> {
         let mut adm = self.admission(Operation::Create);
+        obj.metadata_mut().uid = self.peek_uid().0;
         obj.admit_defaults(&mut adm);
         let mut errors = admission::validate_object_meta(
             obj.metadata(),

@@ -76,6 +76,27 @@ pub fn validate_pod_template(
     allowed_restart: &[RestartPolicy],
     selector_required: bool,
 ) -> Vec<FieldError> {
+    validate_template_for(
+        Some("deployment"),
+        selector,
+        template,
+        spec_path,
+        allowed_restart,
+        selector_required,
+    )
+}
+
+/// [`validate_pod_template`] for a kind whose empty-selector message names
+/// `empty_word` (`daemonset`, `statefulset`; upstream's ReplicaSet says
+/// `deployment`), or that allows an empty selector (`None`: Jobs).
+pub fn validate_template_for(
+    empty_word: Option<&str>,
+    selector: &PodSelector,
+    template: &PodTemplateSpec,
+    spec_path: &FieldPath,
+    allowed_restart: &[RestartPolicy],
+    selector_required: bool,
+) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let sel_path = spec_path.child("selector");
     match selector.spec() {
@@ -83,11 +104,14 @@ pub fn validate_pod_template(
         None => {}
         Some(sel) => {
             errs.extend(sel.validate(&sel_path));
-            if sel.match_labels.is_empty() && sel.match_expressions.is_empty() {
+            if let Some(word) = empty_word
+                && sel.match_labels.is_empty()
+                && sel.match_expressions.is_empty()
+            {
                 errs.push(FieldError::invalid(
                     sel_path,
                     "",
-                    "empty selector is invalid for deployment",
+                    format!("empty selector is invalid for {word}"),
                 ));
             }
         }
@@ -118,7 +142,8 @@ pub fn validate_pod_template(
     errs
 }
 
-fn restart_name(r: RestartPolicy) -> &'static str {
+/// The restart policy's name.
+pub fn restart_name(r: RestartPolicy) -> &'static str {
     match r {
         RestartPolicy::Always => "Always",
         RestartPolicy::OnFailure => "OnFailure",
@@ -135,4 +160,24 @@ pub fn default_template(template: &mut PodTemplateSpec, adm: &Admission<'_>) {
 /// Whether two templates are the same allocation or equal.
 pub fn same_template(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     Arc::ptr_eq(&a.spec, &b.spec) && a.metadata == b.metadata || a == b
+}
+
+/// `ValidateImmutableField`'s error: `<path>: Invalid value: <v>: field is immutable`.
+pub fn immutable(path: FieldPath, value: impl std::fmt::Debug) -> FieldError {
+    FieldError::invalid(path, value, "field is immutable")
+}
+
+/// A Go-style rendering of an optional integer (`null` when absent).
+pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or("null".into(), ToString::to_string)
+}
+
+/// A field error whose value is rendered as given (no extra quoting).
+pub fn invalid_raw(path: FieldPath, value: String, detail: impl Into<String>) -> FieldError {
+    FieldError {
+        field: path,
+        error_type: crate::field::ErrorType::Invalid,
+        value: Some(value),
+        detail: detail.into(),
+    }
 }

@@ -59,7 +59,7 @@ pub fn validate_object_meta(
             .collect();
         errs.push(FieldError::invalid(
             owners.clone(),
-            &meta.owner_references.len(),
+            meta.owner_references.len(),
             format!(
                 "Only one reference can have Controller set to true. Found \"true\" in references for {}",
                 names.join(" and ")

@@ -9,14 +9,19 @@
 //! as it was: admission works on a copy and writes back nothing but the
 //! committed object, the advanced RNG and the allocations it made.
 
+mod apps;
+mod base64;
+mod batch;
 mod common;
+mod config;
+pub mod limit_range;
 pub mod meta;
 mod node;
 mod pod;
-mod quota;
+mod policy;
+pub mod quota;
+mod service;
 mod workloads;
-
-pub mod others;
 
 pub use common::{validate_pod_template, validate_replicas};
 pub use meta::validate_object_meta;
@@ -25,6 +30,28 @@ pub use pod::{
     validate_pod_spec,
 };
 pub use quota::check_quota;
+
+/// The validating admission plugins that run after a write passed
+/// validation, in the API server's order: LimitRanger (pods and claims on
+/// create), the Priority plugin's one-global-default rule (PriorityClasses)
+/// and ResourceQuota (creates). `Err` carries the Forbidden message.
+pub fn validating_plugins<T: super::Stored>(
+    obj: &T,
+    old: Option<&T>,
+    adm: &Admission<'_>,
+) -> Result<(), String> {
+    let any = obj as &dyn std::any::Any;
+    if old.is_none() {
+        limit_range::check(any, adm)?;
+    }
+    if let Some(pc) = any.downcast_ref::<crate::api::PriorityClass>() {
+        policy::check_global_default(pc, adm)?;
+    }
+    if old.is_none() {
+        check_quota(obj, adm)?;
+    }
+    Ok(())
+}
 
 /// The grace period of a pod that does not set one.
 pub fn pod_grace_default() -> i64 {
@@ -57,6 +84,10 @@ pub struct Admission<'a> {
     pub operation: Operation,
     /// ClusterIP and NodePort allocations, cloned on first use.
     pub allocators: Option<super::allocators::Allocators>,
+    /// Errors found while defaulting (a failed allocation), which the
+    /// kind's `validate` reports when its own rules pass, as the API server
+    /// allocates only after validation.
+    pub deferred: Vec<FieldError>,
 }
 
 impl Admission<'_> {
@@ -95,6 +126,10 @@ pub trait Admit: Object {
     /// deletionTimestamp, until its finalizers are gone). Namespaces turn
     /// Terminating here.
     fn begin_deletion(&mut self) {}
+
+    /// Called when the object leaves the store: frees what it holds in the
+    /// allocators (a Service's cluster IP and node ports).
+    fn release(&self, _allocators: &mut super::allocators::Allocators) {}
 
     /// The rule for the kind's names (DNS-1123 subdomain for most kinds).
     fn validate_name(name: &str) -> Vec<String> {

@@ -581,7 +581,9 @@ impl Admit for Pod {
         }
         // An unknown PriorityClass is reported by `validate`.
         let _ = default_pod_spec(&mut self.spec, adm);
-        super::others::apply_limit_range_defaults(self, adm);
+        if adm.operation == Operation::Create {
+            super::limit_range::apply_defaults(self, adm);
+        }
     }
 
     fn mark_validated(&mut self) {
@@ -599,7 +601,6 @@ impl Admit for Pod {
         if !self.spec.derived.validated {
             errs.extend(validate_pod_spec(&self.spec, &FieldPath::new("spec")));
         }
-        errs.extend(super::others::check_limit_ranges(self, adm));
         errs
     }
 

@@ -86,7 +86,8 @@ impl Admit for ReplicaSet {
     }
 }
 
-fn percent_or_int(v: &IntOrString, path: &FieldPath, errs: &mut Vec<FieldError>) {
+/// `ValidatePositiveIntOrPercent`: a non-negative integer or a valid percent.
+pub fn percent_or_int(v: &IntOrString, path: &FieldPath, errs: &mut Vec<FieldError>) {
     match v {
         IntOrString::Int(i) if *i < 0 => {
             errs.push(FieldError::invalid(path.clone(), *i, "must be greater than or equal to 0"))
@@ -104,7 +105,8 @@ fn percent_or_int(v: &IntOrString, path: &FieldPath, errs: &mut Vec<FieldError>)
     }
 }
 
-fn is_zero(v: &Option<IntOrString>) -> bool {
+/// Whether an optional int-or-percent is absent, 0 or `0%`.
+pub fn is_zero(v: &Option<IntOrString>) -> bool {
     match v {
         None => true,
         Some(IntOrString::Int(i)) => *i == 0,
