@@ -20,6 +20,7 @@ pub mod events;
 pub mod field;
 pub mod intern;
 pub mod labels;
+pub mod manifest;
 pub mod quantity;
 pub mod rng;
 pub mod store;
