@@ -9,6 +9,7 @@ use super::ManifestObject;
 use super::diagnose::diagnose;
 use super::error::ManifestError;
 use super::header::{Root, Target, TypeMeta, read_list_items, read_root, resolve, shown, spanned_at};
+use super::lenient::Lenient;
 use super::limits::yaml_options;
 use super::split::Slice;
 use crate::api::*;
@@ -23,7 +24,7 @@ impl<'de> DeserializeSeed<'de> for ObjectSeed {
         macro_rules! by_kind {
             ($($k:ident),* $(,)?) => {
                 match self.0 {
-                    $(Kind::$k => <$k as serde::Deserialize>::deserialize(d).map(AnyObject::$k),)*
+                    $(Kind::$k => <$k as serde::Deserialize>::deserialize(Lenient(d)).map(AnyObject::$k),)*
                 }
             };
         }

@@ -13,8 +13,8 @@ use super::tree::{Shape, Tree};
 pub(crate) fn diagnose(err: &Error, slice: &Slice, source: &str) -> ManifestError {
     let err = err.without_snippet();
     let pos = err.location().filter(|l| l.line() > 0).map_or(slice.root, |l| {
-        (
-            slice.absolute_line(usize::try_from(l.line()).unwrap_or(usize::MAX)),
+        slice.absolute(
+            usize::try_from(l.line()).unwrap_or(usize::MAX),
             usize::try_from(l.column()).unwrap_or(usize::MAX),
         )
     });

@@ -172,8 +172,8 @@ pub(crate) fn spanned_at<T>(slice: &Slice, value: &Spanned<T>) -> (usize, usize)
     if loc.line() == 0 {
         return slice.root;
     }
-    (
-        slice.absolute_line(usize::try_from(loc.line()).unwrap_or(usize::MAX)),
+    slice.absolute(
+        usize::try_from(loc.line()).unwrap_or(usize::MAX),
         usize::try_from(loc.column()).unwrap_or(usize::MAX),
     )
 }

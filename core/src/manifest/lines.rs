@@ -5,6 +5,10 @@
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last offset whose column was asked and its column (0-based):
+    /// offsets asked in increasing order on one long line cost only the
+    /// characters between them.
+    last: (usize, usize),
 }
 
 impl<'a> LineIndex<'a> {
@@ -18,7 +22,11 @@ impl<'a> LineIndex<'a> {
                 starts.push(i + 1);
             }
         }
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            last: (0, 0),
+        }
     }
 
     /// The number of lines.
@@ -38,14 +46,36 @@ impl<'a> LineIndex<'a> {
     }
 
     /// The number of characters between the start of its line and `offset`.
-    pub(crate) fn chars_before(&self, offset: usize) -> usize {
-        self.text
-            .get(self.line_start(offset)..offset)
-            .map_or(0, |prefix| prefix.chars().count())
+    pub(crate) fn chars_before(&mut self, offset: usize) -> usize {
+        let start = self.line_start(offset);
+        let (from, base) = match self.last {
+            (last, chars) if start <= last && last <= offset => (last, chars),
+            _ => (start, 0),
+        };
+        let chars = base + self.text.get(from..offset).map_or(0, |s| s.chars().count());
+        self.last = (offset, chars);
+        chars
     }
 
     /// The 1-based line and column of byte `offset`.
-    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn position(&mut self, offset: usize) -> (usize, usize) {
         (self.line(offset), self.chars_before(offset) + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_lines_as_yaml_does() {
+        let mut index = LineIndex::new("ab\ncd\r\nef\rgé h");
+        assert_eq!(index.lines(), 4);
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(4), (2, 2));
+        assert_eq!(index.position(7), (3, 1));
+        assert_eq!(index.position(14), (4, 4));
+        assert_eq!(index.position(11), (4, 2));
+        assert_eq!(index.position(1), (1, 2));
     }
 }

@@ -24,6 +24,7 @@ mod decode;
 mod diagnose;
 mod error;
 mod header;
+mod lenient;
 pub mod limits;
 mod lines;
 mod locate;

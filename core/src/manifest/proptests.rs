@@ -97,6 +97,90 @@ fn check(text: &str) {
     }
 }
 
+/// A manifest with a hole `{}` at every value, to fill with odd values.
+const TEMPLATE: &str = concat!(
+    "apiVersion: {}\n",
+    "kind: {}\n",
+    "metadata:\n",
+    "  name: {}\n",
+    "  labels: {}\n",
+    "  annotations:\n",
+    "    a: {}\n",
+    "spec:\n",
+    "  replicas: {}\n",
+    "  selector: {}\n",
+    "  template:\n",
+    "    spec:\n",
+    "      priority: {}\n",
+    "      containers:\n",
+    "      - name: {}\n",
+    "        ports: {}\n",
+    "        resources:\n",
+    "          requests:\n",
+    "            cpu: {}\n",
+    "            memory: {}\n",
+    "          limits: {}\n",
+    "      tolerations: {}\n",
+    "      affinity: {}\n",
+);
+
+/// Values for the holes: well-formed, ill-typed and odd YAML alike.
+const VALUES: &[&str] = &[
+    "v1",
+    "apps/v1",
+    "Deployment",
+    "Pod",
+    "Namespace",
+    "List",
+    "web",
+    "\"3\"",
+    "3",
+    "-1",
+    "0x10",
+    "1e999",
+    ".nan",
+    "null",
+    "~",
+    "",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "{a: b}",
+    "{cpu: 1}",
+    "100m",
+    "4 cores",
+    "1Gi",
+    "true",
+    "yes",
+    "!!binary aGk=",
+    "!!str 5",
+    "&x 1",
+    "*x",
+    "'quoted'",
+    "\"\\u00e9\"",
+    "|\n  block",
+    "[{key: k, operator: Exists}]",
+    "{matchLabels: {a: b}}",
+    "{nodeAffinity: {}}",
+    "{containerPort: 80}",
+    "[{containerPort: http}]",
+    "99999999999999999999",
+    "{limits: {cpu: x}}",
+];
+
+fn fill(values: &[usize]) -> String {
+    let mut out = String::new();
+    let mut parts = TEMPLATE.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push_str(VALUES[values.get(i).copied().unwrap_or(0) % VALUES.len()]);
+        out.push_str(part);
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -124,6 +208,11 @@ proptest! {
     }
 
     #[test]
+    fn odd_values_never_panic(values in prop::collection::vec(any::<usize>(), 16)) {
+        check(&fill(&values));
+    }
+
+    #[test]
     fn random_paths_never_panic(path in "[a-z.\\[\\]0-9]{0,24}", doc in 0usize..4) {
         for seed in SEEDS {
             let _ = locate_field(seed, doc, &path);
@@ -142,4 +231,7 @@ fn seeds_parse() {
         })
         .collect();
     assert_eq!(counts, vec![3, 2, 2]);
+    let valid = fill(&[1, 2, 6, 19, 6, 8, 34, 8, 6, 16, 21, 23, 20, 33, 35]);
+    let objs = parse_manifests(&valid, "filled").unwrap_or_else(|e| panic!("{e}\n{valid}"));
+    assert_eq!(objs.len(), 1);
 }

@@ -14,12 +14,13 @@ use super::lines::LineIndex;
 pub(crate) struct Slice {
     /// The 0-based index of the document in the stream.
     pub index: usize,
-    /// The document's text, its first line padded with spaces where the
-    /// text before it on that line belongs to the previous document, so that
-    /// columns are those of the whole file.
+    /// The document's text (its first line may start mid-line, after the
+    /// previous document's end).
     pub text: String,
     /// The 1-based line of the whole file where `text` begins.
     pub first_line: usize,
+    /// The characters before `text` on its first line.
+    pub first_column: usize,
     /// The 1-based line where the document starts (`---` or its first node).
     pub line: usize,
     /// The 1-based line and column of the document's root node.
@@ -27,9 +28,14 @@ pub(crate) struct Slice {
 }
 
 impl Slice {
-    /// Converts a 1-based line of `text` into a line of the whole file.
-    pub(crate) fn absolute_line(&self, line: usize) -> usize {
-        self.first_line + line.saturating_sub(1)
+    /// Converts a 1-based line and column of `text` into those of the whole file.
+    pub(crate) fn absolute(&self, line: usize, column: usize) -> (usize, usize) {
+        let column = if line <= 1 {
+            column.saturating_add(self.first_column)
+        } else {
+            column
+        };
+        (self.first_line.saturating_add(line.saturating_sub(1)), column)
     }
 }
 
@@ -126,7 +132,7 @@ fn split_yaml(text: &str, source: &str) -> Result<Vec<Slice>, ManifestError> {
             _ => {}
         }
     }
-    let index = LineIndex::new(text);
+    let mut index = LineIndex::new(text);
     let mut bounds = Vec::with_capacity(docs.len() + 1);
     bounds.push(0);
     for k in 1..docs.len() {
@@ -147,7 +153,7 @@ fn split_yaml(text: &str, source: &str) -> Result<Vec<Slice>, ManifestError> {
         .map(|(k, doc)| {
             let (line, column) = index.position(doc.start);
             let root = doc.root.unwrap_or((line, column));
-            slice(text, &index, k, bounds[k], bounds[k + 1], line, root)
+            slice(text, &mut index, k, bounds[k], bounds[k + 1], line, root)
         })
         .collect())
 }
@@ -163,7 +169,7 @@ fn mark_root(docs: &mut [DocMark], span: &Span) {
 /// Splits a stream of JSON values. `Ok(None)` when the first value is not
 /// JSON (the text is then read as YAML, which covers flow-style YAML).
 fn split_json(text: &str, source: &str) -> Result<Option<Vec<Slice>>, ManifestError> {
-    let index = LineIndex::new(text);
+    let mut index = LineIndex::new(text);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
     let mut slices = Vec::new();
     let mut start = 0;
@@ -191,31 +197,27 @@ fn split_json(text: &str, source: &str) -> Result<Option<Vec<Slice>>, ManifestEr
         let end = stream.byte_offset().clamp(start, text.len());
         let lead = text.get(start..end).map_or(0, |s| s.len() - s.trim_start().len());
         let root = index.position(start + lead);
-        slices.push(slice(text, &index, slices.len(), start, end, root.0, root));
+        slices.push(slice(text, &mut index, slices.len(), start, end, root.0, root));
         start = end;
     }
     Ok(Some(slices))
 }
 
-/// The slice of `text` between bytes `start` and `end`, padded to keep columns.
+/// The slice of `text` between bytes `start` and `end`.
 fn slice(
     text: &str,
-    index: &LineIndex<'_>,
+    index: &mut LineIndex<'_>,
     k: usize,
     start: usize,
     end: usize,
     line: usize,
     root: (usize, usize),
 ) -> Slice {
-    let body = text.get(start..end).unwrap_or("");
-    let pad = index.chars_before(start);
-    let mut padded = String::with_capacity(pad + body.len());
-    padded.extend(std::iter::repeat_n(' ', pad));
-    padded.push_str(body);
     Slice {
         index: k,
-        text: padded,
+        text: text.get(start..end).unwrap_or("").to_owned(),
         first_line: index.line(start),
+        first_column: index.chars_before(start),
         line,
         root,
     }

@@ -191,6 +191,64 @@ items: []
 }
 
 #[test]
+fn reads_kubectl_dry_run_output_with_nulls() {
+    // `kubectl create deployment web --image=nginx --dry-run=client -o yaml`
+    let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  creationTimestamp: null
+  labels:
+    app: web
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  strategy: {}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        app: web
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        resources: {}
+        env:
+        ports: null
+status: {}
+";
+    let objs = parse(text);
+    let AnyObject::Deployment(d) = &objs[0].object else {
+        panic!("not a Deployment");
+    };
+    assert_eq!(d.spec.template.spec.containers[0].image.as_str(), "nginx");
+    assert!(d.spec.template.spec.containers[0].env.is_empty());
+}
+
+#[test]
+fn null_collections_read_as_empty_but_null_scalars_are_errors() {
+    let objs = parse("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\nspec:\n  containers:\n");
+    let AnyObject::Pod(p) = &objs[0].object else {
+        panic!("not a Pod");
+    };
+    assert!(p.spec.containers.is_empty());
+    let e = error("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: null\n");
+    assert_eq!(
+        e.to_string(),
+        "deploy.yaml:5:13: spec.replicas: invalid type: null, expected i32"
+    );
+    let e = error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name:\n");
+    assert_eq!(
+        e.to_string(),
+        "deploy.yaml:4:7: metadata.name: invalid type: null, expected a string"
+    );
+}
+
+#[test]
 fn type_errors_point_at_the_value() {
     let text = "\
 apiVersion: apps/v1
@@ -364,6 +422,20 @@ fn limits_are_enforced() {
     let e = error(&big);
     assert_eq!((e.line(), e.column()), (1, 1));
     assert!(e.message().starts_with("manifest too large"), "{e}");
+
+    let e = error(&"---\n".repeat(limits::MAX_DOCUMENTS + 1));
+    assert_eq!(
+        e.to_string(),
+        "deploy.yaml:100001:1: too many documents: more than 100000"
+    );
+
+    let mut laughs =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nx:\n  a0: &a0 [lol, lol]\n");
+    for i in 1..24 {
+        laughs.push_str(&format!("  a{i}: &a{i} [*a{p}, *a{p}]\n", p = i - 1));
+    }
+    let e = error(&laughs);
+    assert!(e.message().contains("total_replayed_events"), "{e}");
 
     let ok_depth = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, annotations: {{a: b}}}}\nx: {}{}\n",

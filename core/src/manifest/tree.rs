@@ -50,7 +50,7 @@ impl Tree {
     pub(crate) fn build(slice: &Slice) -> Option<Tree> {
         let at = |span: &Span, end: bool| {
             let m = if end { span.end } else { span.start };
-            (slice.absolute_line(m.line().max(1)), m.col() + 1)
+            slice.absolute(m.line().max(1), m.col() + 1)
         };
         let mut nodes: Vec<Node> = Vec::new();
         // Open collections, and for maps the key waiting for its value.
