@@ -1,6 +1,7 @@
 //! Field paths and positions: the line and column of a field given its path
 //! ([`locate_field`]), and the path of the field at a position (for errors).
 
+use super::limits::MAX_BYTES;
 use super::split::split;
 use super::tree::{Shape, Tree};
 
@@ -47,8 +48,11 @@ fn steps(path: &str) -> Option<Vec<Step<'_>>> {
 /// `[name]` both match a map key, `[3]` a list index. In a `List` the items
 /// are under `items[i]`, in a JSON array under `[i]`. The empty path is the
 /// document itself. `None` when the document or the field is not there (or
-/// the text does not parse); never panics.
+/// the text does not parse, or is over [`MAX_BYTES`]); never panics.
 pub fn locate_field(text: &str, document: usize, field_path: &str) -> Option<(usize, usize)> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
     let steps = steps(field_path)?;
     let slices = split(text, "").ok()?;
     let slice = slices.into_iter().find(|s| s.index == document)?;
