@@ -24,6 +24,7 @@ pub mod field;
 pub mod intern;
 pub mod kubelet;
 pub mod labels;
+pub mod manifest;
 pub mod quantity;
 pub mod rng;
 pub mod sched;

@@ -152,8 +152,13 @@ impl serde::Serialize for Time {
 }
 
 impl<'de> serde::Deserialize<'de> for Time {
+    /// Reads an RFC 3339 time; `null` reads as the zero time, as Kubernetes'
+    /// `metav1.Time` does (`kubectl create --dry-run -o yaml` writes
+    /// `creationTimestamp: null`).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
+        let Some(s) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(Time::default());
+        };
         Time::parse_rfc3339(&s)
             .ok_or_else(|| serde::de::Error::custom(format!("invalid RFC 3339 time {s:?}")))
     }
@@ -175,5 +180,14 @@ mod tests {
         assert_eq!(Time::parse_rfc3339("2026-01-01T01:00:00+01:00"), Some(Time::ZERO));
         assert_eq!(Time::parse_rfc3339("not a time"), None);
         assert_eq!(Time::ZERO.unix_seconds(), EPOCH_UNIX_SECONDS);
+    }
+
+    #[test]
+    fn null_reads_as_the_zero_time() {
+        let t: Time = serde_json::from_str("null").expect("null is a time");
+        assert_eq!(t, Time::default());
+        let t: Time = serde_json::from_str("\"2026-01-01T00:00:01Z\"").expect("a time");
+        assert_eq!(t, Time::from_secs(1));
+        assert!(serde_json::from_str::<Time>("\"soon\"").is_err());
     }
 }
