@@ -39,11 +39,7 @@ impl Controller for ReplicaSetController {
 
     fn observe(&mut self, store: &Store, change: &Change, enqueue: &mut dyn FnMut(ObjectKey)) {
         match change.key.kind {
-            Kind::ReplicaSet => {
-                if !matches!(change.op, ChangeOp::Deleted(_)) {
-                    enqueue(change.key);
-                }
-            }
+            Kind::ReplicaSet if !matches!(change.op, ChangeOp::Deleted(_)) => enqueue(change.key),
             Kind::Pod => {
                 let pod = match &change.op {
                     ChangeOp::Deleted(obj) => crate::api::Object::from_any_ref(obj),

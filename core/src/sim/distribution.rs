@@ -36,7 +36,7 @@ pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
         }
     };
     let ms = value * scale;
-    if !ms.is_finite() || ms < 0.0 || ms > 1e15 {
+    if !ms.is_finite() || !(0.0..=1e15).contains(&ms) {
         return Err(format!("invalid duration {s:?}: must be between 0 and 1e15 ms"));
     }
     Ok(ms.round() as i64)

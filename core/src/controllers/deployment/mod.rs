@@ -34,11 +34,7 @@ impl Controller for DeploymentController {
 
     fn observe(&mut self, store: &Store, change: &Change, enqueue: &mut dyn FnMut(ObjectKey)) {
         match change.key.kind {
-            Kind::Deployment => {
-                if !matches!(change.op, ChangeOp::Deleted(_)) {
-                    enqueue(change.key);
-                }
-            }
+            Kind::Deployment if !matches!(change.op, ChangeOp::Deleted(_)) => enqueue(change.key),
             Kind::ReplicaSet => {
                 let rs = match &change.op {
                     ChangeOp::Deleted(obj) => ReplicaSet::from_any_ref(obj),

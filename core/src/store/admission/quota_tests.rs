@@ -149,42 +149,6 @@ fn object_counts() {
     store.create(other).unwrap();
 }
 
-/// Cost of one quota check with 100 pods in the namespace (run with
-/// `--ignored --nocapture` to see it).
-#[test]
-#[ignore]
-fn quota_check_cost() {
-    use crate::rng::Rng;
-    use crate::store::admission::{Admission, Operation, check_quota};
-    let mut store = Store::new(1);
-    store
-        .create(quota(
-            "compute",
-            &[("requests.cpu", "1000"), ("pods", "1000")],
-            &[],
-        ))
-        .unwrap();
-    for i in 0..100 {
-        store.create(pod(&format!("p{i}"), Some("100m"))).unwrap();
-    }
-    let mut candidate = pod("new", Some("100m"));
-    Arc::make_mut(&mut candidate.spec).derived = candidate.spec.derive();
-    let adm = Admission {
-        store: &store,
-        rng: Rng::new(0),
-        operation: Operation::Create,
-        allocators: None,
-        deferred: Vec::new(),
-    };
-    let n = 20_000;
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        check_quota(&candidate, &adm).unwrap();
-    }
-    let per = start.elapsed() / n;
-    println!("check_quota with 100 pods: {per:?} per admission");
-}
-
 /// The usage cache agrees with a scan of the namespace after every kind of
 /// change: creates, terminal phases, graceful and immediate deletes, the
 /// clock passing a deletion time, Service type changes.
