@@ -79,6 +79,7 @@ pub struct Simulation {
     /// Violations found while checking invariants after every step.
     violations: Vec<invariants::Violation>,
     checks: u64,
+    last_write: Time,
 }
 
 impl Simulation {
@@ -110,6 +111,7 @@ impl Simulation {
             seed,
             violations: Vec::new(),
             checks: 0,
+            last_write: Time::ZERO,
             config: config.clone(),
         };
         // Within one instant the ReplicaSet controller goes first: it is the
@@ -180,6 +182,13 @@ impl Simulation {
     /// Removes the kept events (to stream them out).
     pub fn drain_events(&mut self) -> Vec<Event> {
         self.events.drain()
+    }
+
+    /// When the store last changed: after [`Simulation::run_until_idle`],
+    /// the time the cluster converged (the clock may have moved on to
+    /// timers that changed nothing).
+    pub fn last_write_time(&self) -> Time {
+        self.last_write
     }
 
     /// A digest of every state change and event so far.
@@ -272,6 +281,7 @@ impl Simulation {
             return;
         }
         let now = self.now;
+        self.last_write = now;
         for change in changes {
             trace::hash_change(&mut self.trace, &self.store, change, now);
             for c in &mut self.controllers {
