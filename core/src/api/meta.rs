@@ -225,8 +225,69 @@ pub struct ObjectMeta {
     #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
     pub owner_references: SmallVec<[OwnerReference; 1]>,
     /// Finalizers that block removal (`foregroundDeletion`, `orphan`, ...).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub finalizers: Vec<Symbol>,
+    #[serde(default, skip_serializing_if = "Finalizers::is_empty")]
+    pub finalizers: Finalizers,
+}
+
+/// Finalizers: almost always none, so they cost one pointer per object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Finalizers(Option<Box<Vec<Symbol>>>);
+
+impl Finalizers {
+    /// Adds a finalizer.
+    pub fn push(&mut self, f: Symbol) {
+        self.0.get_or_insert_with(Default::default).push(f);
+    }
+
+    /// Keeps the finalizers for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Symbol) -> bool) {
+        if let Some(v) = &mut self.0 {
+            v.retain(keep);
+            if v.is_empty() {
+                self.0 = None;
+            }
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The finalizers, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Symbol> {
+        self.0.iter().flat_map(|v| v.iter())
+    }
+
+    /// Number of finalizers.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| v.len())
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| 24 + v.capacity() * 4)
+    }
+}
+
+impl FromIterator<Symbol> for Finalizers {
+    fn from_iter<I: IntoIterator<Item = Symbol>>(iter: I) -> Self {
+        let v: Vec<Symbol> = iter.into_iter().collect();
+        Finalizers(if v.is_empty() { None } else { Some(Box::new(v)) })
+    }
+}
+
+impl Serialize for Finalizers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Finalizers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let v: Vec<Symbol> = Deserialize::deserialize(deserializer)?;
+        Ok(v.into_iter().collect())
+    }
 }
 
 fn is_zero_uid(u: &Uid) -> bool {

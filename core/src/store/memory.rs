@@ -41,7 +41,7 @@ fn owned_heap(pod: &Pod) -> usize {
     if meta.owner_references.spilled() {
         bytes += meta.owner_references.capacity() * std::mem::size_of::<crate::api::OwnerReference>();
     }
-    bytes += meta.finalizers.capacity() * 4;
+    bytes += meta.finalizers.heap_bytes();
     if std::sync::Arc::strong_count(&pod.spec) == 1 {
         bytes += std::mem::size_of::<crate::api::PodSpec>();
     }
