@@ -231,6 +231,7 @@ pub struct ObjectMeta {
 
 /// Finalizers: almost always none, so they cost one pointer per object.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::box_collection)] // one pointer per object instead of three: almost none have finalizers
 pub struct Finalizers(Option<Box<Vec<Symbol>>>);
 
 impl Finalizers {
