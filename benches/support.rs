@@ -1,1 +1,33 @@
 //! Workload builders shared by the criterion benches.
+
+/// The `cluster-5k` shape: nodes of 4 CPU / 32 GiB in three zones, and
+/// Deployments of 15 replicas requesting 100m / 500Mi each.
+pub mod cluster_5k {
+    use kubesim::api::{Deployment, Node};
+    use kubesim::build;
+
+    /// `n` nodes, spread over three zones.
+    pub fn nodes(n: usize) -> Vec<Node> {
+        (0..n)
+            .map(|i| {
+                build::node(&format!("node-{i:05}"), "4", "32Gi")
+                    .label("topology.kubernetes.io/zone", ["zone-a", "zone-b", "zone-c"][i % 3])
+                    .build()
+            })
+            .collect()
+    }
+
+    /// `n` Deployments of 15 replicas each.
+    pub fn deployments(n: usize) -> Vec<Deployment> {
+        (0..n)
+            .map(|i| {
+                let name = format!("app-{i:05}");
+                build::deployment(&name, 15)
+                    .labels(&[("app", &name), ("tier", ["web", "api", "worker"][i % 3])])
+                    .image("app:v1")
+                    .requests("100m", "500Mi")
+                    .build()
+            })
+            .collect()
+    }
+}
