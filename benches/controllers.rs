@@ -15,7 +15,10 @@ use kubesim::sim::{SimConfig, Simulation};
 use kubesim_benches::cluster_5k;
 
 fn scale() -> f64 {
-    std::env::var("KUBESIM_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0)
+    std::env::var("KUBESIM_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
 }
 
 /// Applies the workload and runs to all-ready; returns the simulation.
@@ -35,7 +38,9 @@ fn roll_all(sim: &mut Simulation) {
     let keys: Vec<_> = sim.store().iter::<Deployment>().map(|(k, _)| k).collect();
     for key in keys {
         sim.store_mut()
-            .update(key, |d| Arc::make_mut(&mut d.spec.template.spec).containers[0].image = "app:v2".into())
+            .update(key, |d| {
+                Arc::make_mut(&mut d.spec.template.spec).containers[0].image = "app:v2".into()
+            })
             .expect("valid update");
     }
     sim.run_until_idle();
@@ -74,7 +79,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| apply_to_ready(deployments, nodes))
     });
     group.bench_function("rolling_update_1000_deployments_500_nodes", |b| {
-        b.iter_batched(|| apply_to_ready(deployments, nodes), |mut sim| roll_all(&mut sim), BatchSize::LargeInput)
+        b.iter_batched(
+            || apply_to_ready(deployments, nodes),
+            |mut sim| roll_all(&mut sim),
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 }

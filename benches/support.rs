@@ -11,7 +11,10 @@ pub mod cluster_5k {
         (0..n)
             .map(|i| {
                 build::node(&format!("node-{i:05}"), "4", "32Gi")
-                    .label("topology.kubernetes.io/zone", ["zone-a", "zone-b", "zone-c"][i % 3])
+                    .label(
+                        "topology.kubernetes.io/zone",
+                        ["zone-a", "zone-b", "zone-c"][i % 3],
+                    )
                     .build()
             })
             .collect()

@@ -135,18 +135,11 @@ impl Store {
         }
 
         // Label indexes: a query per distinct label pair and per namespace.
-        problems.extend(self.check_label_index::<Pod>(&self.indexes.pod_labels));
-        problems.extend(self.check_label_index::<Node>(&self.indexes.node_labels));
-        for (ns, set) in &self.indexes.pod_namespaces {
-            let scanned: Vec<u32> = self
-                .iter::<Pod>()
-                .filter(|(_, p)| p.metadata.namespace == *ns)
-                .map(|(k, _)| k.index())
-                .collect();
-            if set.iter().collect::<Vec<_>>() != scanned {
-                problems.push(format!("namespace postings of {ns} differ from the pods"));
-            }
-        }
+        problems.extend(self.check_label_index::<Pod>(&self.indexes.labels[0]));
+        problems.extend(self.check_label_index::<Node>(&self.indexes.labels[1]));
+        problems.extend(self.check_label_index::<ReplicaSet>(&self.indexes.labels[2]));
+        problems.extend(self.check_namespace_postings::<Pod>(0));
+        problems.extend(self.check_namespace_postings::<ReplicaSet>(2));
 
         // Reverse selector indexes.
         macro_rules! selectors {
@@ -197,6 +190,32 @@ impl Store {
             if index.query(&s) != linear.query(&s) {
                 problems.push(format!(
                     "{} label index disagrees with the scan on {s:?}",
+                    T::KIND
+                ));
+            }
+        }
+        problems
+    }
+
+    fn check_namespace_postings<T: Stored>(&self, slot: usize) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut scanned: FxMap<crate::Symbol, Vec<u32>> = FxMap::default();
+        for (k, o) in self.iter::<T>() {
+            scanned.entry(o.metadata().namespace).or_default().push(k.index());
+        }
+        for (ns, set) in &self.indexes.namespaces[slot] {
+            let expected = scanned.remove(ns).unwrap_or_default();
+            if set.iter().collect::<Vec<_>>() != expected {
+                problems.push(format!(
+                    "{} namespace postings of {ns} differ from the objects",
+                    T::KIND
+                ));
+            }
+        }
+        for (ns, ids) in scanned {
+            if !ids.is_empty() {
+                problems.push(format!(
+                    "{} in namespace {ns} missing from the namespace postings",
                     T::KIND
                 ));
             }

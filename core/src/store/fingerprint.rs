@@ -28,8 +28,9 @@ impl Store {
         h.write_u64(self.indexes.dependents.len() as u64);
         h.write_u64(self.indexes.uids.len() as u64);
         h.write_u64(self.indexes.node_pods.values().map(Vec::len).sum::<usize>() as u64);
-        h.write_u64(self.indexes.pod_labels.len());
-        h.write_u64(self.indexes.node_labels.len());
+        for index in &self.indexes.labels {
+            h.write_u64(index.len());
+        }
         macro_rules! all {
             ($($ty:ty),*) => { $( table_digest::<$ty>(self, &mut h); )* };
         }

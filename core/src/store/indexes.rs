@@ -32,12 +32,21 @@ pub struct IndexView<'a> {
     pub selector: Option<Cow<'a, Selector>>,
 }
 
+/// The kinds with a label index, and their slot in [`Indexes::labels`].
+pub(super) const LABELLED: [Kind; 3] = [Kind::Pod, Kind::Node, Kind::ReplicaSet];
+
+/// The label-index slot of `kind`, if it has one.
+pub(super) fn label_slot(kind: Kind) -> Option<usize> {
+    LABELLED.iter().position(|k| *k == kind)
+}
+
 /// All secondary indexes.
 #[derive(Default)]
 pub struct Indexes {
-    pub(super) pod_labels: LabelIndex,
-    pub(super) pod_namespaces: FxMap<Symbol, RoaringBitmap>,
-    pub(super) node_labels: LabelIndex,
+    /// Label indexes of pods, nodes and ReplicaSets (slots as [`LABELLED`]).
+    pub(super) labels: [LabelIndex; 3],
+    /// Slot indices per namespace, for the namespaced labelled kinds.
+    pub(super) namespaces: [FxMap<Symbol, RoaringBitmap>; 3],
     pub(super) node_pods: FxMap<Symbol, Vec<Key<Pod>>>,
     pub(super) dependents: FxMap<Uid, Vec<ObjectKey>>,
     pub(super) uids: FxMap<Uid, ObjectKey>,
@@ -84,33 +93,30 @@ impl Indexes {
                 _ => {}
             }
         }
-        // Labels.
-        let index = match key.kind {
-            Kind::Pod => Some(&mut self.pod_labels),
-            Kind::Node => Some(&mut self.node_labels),
-            _ => None,
-        };
-        if let Some(index) = index {
+        // Labels and namespace postings.
+        if let Some(slot) = label_slot(key.kind) {
+            let index = &mut self.labels[slot];
             match (old.and_then(|o| o.labels), new.and_then(|n| n.labels)) {
                 (None, Some(l)) => index.insert(idx, l),
                 (Some(l), None) => index.remove(idx, l),
                 (Some(a), Some(b)) if a != b => index.update(idx, a, b),
                 _ => {}
             }
+            if key.kind.is_namespaced() {
+                match (old, new) {
+                    (None, Some(n)) => {
+                        self.namespaces[slot].entry(n.namespace).or_default().insert(idx);
+                    }
+                    (Some(o), None) => {
+                        if let Some(set) = self.namespaces[slot].get_mut(&o.namespace) {
+                            set.remove(idx);
+                        }
+                    }
+                    _ => {}
+                }
+            }
         }
         if key.kind == Kind::Pod {
-            // Namespace postings.
-            match (old, new) {
-                (None, Some(n)) => {
-                    self.pod_namespaces.entry(n.namespace).or_default().insert(idx);
-                }
-                (Some(o), None) => {
-                    if let Some(set) = self.pod_namespaces.get_mut(&o.namespace) {
-                        set.remove(idx);
-                    }
-                }
-                _ => {}
-            }
             // Node -> pods.
             let pod_key = Key::<Pod>::new(key.index, key.generation);
             let (old_node, new_node) = (old.and_then(|o| o.node), new.and_then(|n| n.node));
@@ -153,7 +159,7 @@ impl Indexes {
 
     /// Approximate heap bytes held by the pod-related indexes.
     pub(super) fn pod_index_bytes(&self) -> usize {
-        let namespaces: usize = self.pod_namespaces.values().map(|b| b.serialized_size()).sum();
+        let namespaces: usize = self.namespaces[0].values().map(|b| b.serialized_size()).sum();
         let node_pods: usize = self
             .node_pods
             .values()
@@ -168,6 +174,6 @@ impl Indexes {
                 v.capacity() * std::mem::size_of::<ObjectKey>() + std::mem::size_of::<Vec<ObjectKey>>() + 16
             })
             .sum();
-        self.pod_labels.heap_bytes() + namespaces + node_pods + dependents
+        self.labels[0].heap_bytes() + namespaces + node_pods + dependents
     }
 }

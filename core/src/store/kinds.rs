@@ -121,6 +121,15 @@ impl Indexed for Node {
     }
 }
 
+impl Indexed for ReplicaSet {
+    fn indexed_labels(&self) -> Option<&Labels> {
+        Some(&self.metadata.labels)
+    }
+    fn pod_selector(&self) -> Option<Cow<'_, Selector>> {
+        (!self.spec.selector.is_absent()).then(|| Cow::Borrowed(self.spec.selector.selector()))
+    }
+}
+
 macro_rules! selects_pods {
     ($($ty:ty),*) => {$(
         impl Indexed for $ty {
@@ -130,14 +139,7 @@ macro_rules! selects_pods {
         }
     )*};
 }
-selects_pods!(
-    ReplicaSet,
-    Deployment,
-    DaemonSet,
-    StatefulSet,
-    Job,
-    PodDisruptionBudget
-);
+selects_pods!(Deployment, DaemonSet, StatefulSet, Job, PodDisruptionBudget);
 
 impl Indexed for Service {
     fn pod_selector(&self) -> Option<Cow<'_, Selector>> {

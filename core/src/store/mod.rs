@@ -228,17 +228,27 @@ impl Store {
     /// Pods in `namespace` whose labels match `selector`, in slot order,
     /// through the inverted label index.
     pub fn select_pods(&self, namespace: Symbol, selector: &Selector) -> Vec<Key<Pod>> {
-        let Some(scope) = self.indexes.pod_namespaces.get(&namespace) else {
+        self.select::<Pod>(namespace, selector)
+    }
+
+    /// Objects of a labelled kind (pods, ReplicaSets) in `namespace` whose
+    /// labels match `selector`, in slot order, through the inverted label
+    /// index. Empty for kinds without a label index.
+    pub fn select<T: Stored>(&self, namespace: Symbol, selector: &Selector) -> Vec<Key<T>> {
+        let Some(slot) = indexes::label_slot(T::KIND) else {
             return Vec::new();
         };
-        let ids = self.indexes.pod_labels.query_within(selector, scope);
-        let table = &self.tables.pods;
+        let Some(scope) = self.indexes.namespaces[slot].get(&namespace) else {
+            return Vec::new();
+        };
+        let ids = self.indexes.labels[slot].query_within(selector, scope);
+        let table = T::table(&self.tables);
         ids.iter().filter_map(|i| table.key_at(i)).collect()
     }
 
     /// Nodes whose labels match `selector`, in slot order.
     pub fn select_nodes(&self, selector: &Selector) -> Vec<Key<Node>> {
-        let ids = self.indexes.node_labels.query(selector);
+        let ids = self.indexes.labels[1].query(selector);
         let table = &self.tables.nodes;
         ids.iter().filter_map(|i| table.key_at(i)).collect()
     }

@@ -49,12 +49,8 @@ impl Controller for DeploymentController {
                     }
                     None if !matches!(change.op, ChangeOp::Deleted(_)) => {
                         // An orphan ReplicaSet: Deployments that could adopt it.
-                        for (key, d) in store.iter::<Deployment>() {
-                            if d.metadata.namespace == rs.metadata.namespace
-                                && d.spec.selector.matches(&rs.metadata.labels)
-                            {
-                                enqueue(object_key(key));
-                            }
+                        for key in store.selecting::<Deployment>(rs.metadata.namespace, &rs.metadata.labels) {
+                            enqueue(object_key(key));
                         }
                     }
                     None => {}
