@@ -22,6 +22,7 @@ pub mod intern;
 pub mod labels;
 pub mod quantity;
 pub mod rng;
+pub mod sched;
 pub mod store;
 pub mod validation;
 

@@ -1,0 +1,217 @@
+//! The incremental fast path: for pods whose every score is a per-node function (resource
+//! scores; TaintToleration constant because no node has a PreferNoSchedule taint; the other
+//! plugins skipping the pod), a pod *class* (one template) keeps a [`SelectTree`] over node
+//! positions with each node's feasibility (static mask ∧ resource fit) and total score. A
+//! placement changes one node, so one leaf per class is updated; a scheduling decision is three
+//! O(log N) tree queries that reproduce the general path's choice exactly: the same feasible
+//! set, the same start-index advance, the same best score and the same RNG draw.
+
+use std::sync::Arc;
+
+use super::bitset::Bitset;
+use super::cache::ClusterCache;
+use super::cycle::num_feasible_nodes_to_find;
+use super::framework::{Builtin, MAX_NODE_SCORE};
+use super::plugins::{BalancedAllocation, NodeResourcesFit};
+use super::pod_info::Template;
+use super::profile::Profile;
+use super::segtree::SelectTree;
+use crate::collections::FxMap;
+use crate::rng::Rng;
+
+/// Most classes kept at once (least recently used evicted).
+const MAX_CLASSES: usize = 32;
+
+/// How the fast path scores, read once from the profile.
+#[derive(Clone)]
+pub struct FastScoring {
+    fit_filter: Option<Arc<NodeResourcesFit>>,
+    fit_score: Option<(Arc<NodeResourcesFit>, i64)>,
+    balanced: Option<(Arc<BalancedAllocation>, i64)>,
+    taint_weight: i64,
+    has_scores: bool,
+}
+
+impl FastScoring {
+    /// The scoring of `profile`, or `None` if it has custom plugins.
+    pub fn of(profile: &Profile) -> Option<FastScoring> {
+        if !profile.all_builtin() {
+            return None;
+        }
+        let fit = profile.fit.clone();
+        Some(FastScoring {
+            fit_filter: fit
+                .clone()
+                .filter(|_| profile.has_filter(Builtin::NodeResourcesFit)),
+            fit_score: fit.zip(profile.score_weight(Builtin::NodeResourcesFit)),
+            balanced: profile
+                .balanced
+                .clone()
+                .zip(profile.score_weight(Builtin::BalancedAllocation)),
+            taint_weight: profile.score_weight(Builtin::TaintToleration).unwrap_or(0),
+            has_scores: !profile.scores().is_empty(),
+        })
+    }
+
+    /// The leaf of node `slot` for template `t`: its total score if feasible.
+    pub fn leaf(&self, cache: &ClusterCache, t: &Template, mask: &Bitset, slot: u32) -> Option<i32> {
+        if !mask.get(slot as usize) {
+            return None;
+        }
+        let node = cache.node_info(slot);
+        if let Some(fit) = &self.fit_filter
+            && !fit.insufficient_template(t, &node).is_empty()
+        {
+            return None;
+        }
+        let mut s = self.taint_weight * MAX_NODE_SCORE;
+        if let Some((fit, w)) = &self.fit_score {
+            s += w * fit.score_node(t, &node);
+        }
+        if let Some((b, w)) = &self.balanced
+            && !b.skips(t)
+        {
+            s += w * b.score_node(t, &node);
+        }
+        Some(s as i32)
+    }
+}
+
+struct Class {
+    template: Arc<Template>,
+    mask: Arc<Bitset>,
+    epoch: u64,
+    tree: SelectTree,
+    used: u64,
+}
+
+/// The per-class trees.
+#[derive(Default)]
+pub struct FastPath {
+    classes: FxMap<usize, Class>,
+    tick: u64,
+}
+
+/// A fast-path decision.
+pub struct FastChoice {
+    /// The chosen node slot.
+    pub slot: u32,
+    /// How many feasible nodes were considered.
+    pub feasible: usize,
+}
+
+impl FastPath {
+    /// A node's resources changed: refresh its leaf in every live class.
+    pub fn node_changed(&mut self, scoring: &FastScoring, cache: &ClusterCache, slot: u32) {
+        let Some(pos) = cache.position_of(slot) else {
+            return;
+        };
+        for c in self.classes.values_mut() {
+            if c.epoch == cache.node_epoch {
+                let v = scoring.leaf(cache, &c.template, &c.mask, slot);
+                c.tree.set(pos, v);
+            }
+        }
+    }
+
+    /// Drops every class (the profile or node set changed wholesale).
+    pub fn clear(&mut self) {
+        self.classes.clear();
+    }
+
+    /// Number of classes held.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Whether no class is held.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// Chooses a node for a pod of template `t` (static mask `mask`), advancing `next_start`
+    /// exactly as the general path would. `None` when no node is feasible (the caller then
+    /// runs the general path for the diagnosis).
+    #[allow(clippy::too_many_arguments)]
+    pub fn choose(
+        &mut self,
+        scoring: &FastScoring,
+        cache: &ClusterCache,
+        t: &Arc<Template>,
+        mask: Arc<Bitset>,
+        percentage: Option<u32>,
+        next_start: &mut usize,
+        rng: &mut Rng,
+    ) -> Option<FastChoice> {
+        self.tick += 1;
+        let addr = Arc::as_ptr(t) as usize;
+        let epoch = cache.node_epoch;
+        let stale = self
+            .classes
+            .get(&addr)
+            .is_none_or(|c| c.epoch != epoch || !Arc::ptr_eq(&c.mask, &mask));
+        if stale {
+            if !self.classes.contains_key(&addr) && self.classes.len() >= MAX_CLASSES {
+                let oldest = self
+                    .classes
+                    .iter()
+                    .min_by_key(|(a, c)| (c.used, **a))
+                    .map(|(a, _)| *a);
+                if let Some(a) = oldest {
+                    self.classes.remove(&a);
+                }
+            }
+            let tree = SelectTree::build(
+                cache
+                    .order()
+                    .iter()
+                    .map(|s| scoring.leaf(cache, t, &mask, *s))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            );
+            self.classes.insert(
+                addr,
+                Class {
+                    template: t.clone(),
+                    mask,
+                    epoch,
+                    tree,
+                    used: 0,
+                },
+            );
+        }
+        let class = self.classes.get_mut(&addr).expect("class");
+        class.used = self.tick;
+        let tree = &class.tree;
+        let n = cache.node_count();
+        let total = tree.count();
+        if total == 0 || n == 0 {
+            return None;
+        }
+        let k = if scoring.has_scores {
+            num_feasible_nodes_to_find(percentage, n)
+        } else {
+            1
+        };
+        let start = *next_start % n;
+        let processed = match tree.kth_from(start, k + 1) {
+            Some(q) => (q + n - start) % n,
+            None => n,
+        };
+        *next_start = (*next_start + processed) % n;
+        let feasible = k.min(total);
+        let last = tree.kth_from(start, feasible).expect("feasible node");
+        let span = (last + n - start) % n + 1;
+        let pos = if feasible == 1 {
+            last
+        } else {
+            let (max, count) = tree.max_circular(start, span);
+            let j = rng.index(count);
+            tree.nth_with(start, span, max, j).expect("best node")
+        };
+        Some(FastChoice {
+            slot: cache.order()[pos],
+            feasible,
+        })
+    }
+}
