@@ -395,34 +395,59 @@ impl PodInfo {
 }
 
 /// Templates by spec address. Each entry keeps its spec alive, so an address is never reused
-/// while its entry exists; entries whose spec nobody else holds are dropped by [`Templates::gc`].
+/// while its entry exists. Specs that admission copied per pod (bare pods created from one
+/// undefaulted spec) are matched by content against the most recent templates, so that equal
+/// specs share one template; entries whose spec no pod holds any more are dropped by
+/// [`Templates::gc`].
 #[derive(Default)]
 pub struct Templates {
-    map: crate::collections::FxMap<usize, Arc<Template>>,
+    map: crate::collections::FxMap<usize, (Arc<PodSpec>, Arc<Template>)>,
+    recent: Vec<Arc<Template>>,
 }
+
+/// Recent templates compared by content.
+const RECENT: usize = 8;
 
 impl Templates {
     /// The template of `spec`, compiled on first use.
     pub fn get(&mut self, spec: &Arc<PodSpec>) -> Arc<Template> {
         let addr = Arc::as_ptr(spec) as usize;
-        self.map
-            .entry(addr)
-            .or_insert_with(|| Arc::new(Template::new(spec)))
-            .clone()
+        if let Some((_, t)) = self.map.get(&addr) {
+            return t.clone();
+        }
+        let t = match self.recent.iter().position(|t| *t.spec == **spec) {
+            Some(i) => {
+                let t = self.recent.remove(i);
+                self.recent.push(t.clone());
+                t
+            }
+            None => {
+                let t = Arc::new(Template::new(spec));
+                if self.recent.len() == RECENT {
+                    self.recent.remove(0);
+                }
+                self.recent.push(t.clone());
+                t
+            }
+        };
+        self.map.insert(addr, (spec.clone(), t.clone()));
+        t
     }
 
-    /// Drops templates that only this cache still refers to.
+    /// Drops templates of specs no pod holds any more.
     pub fn gc(&mut self) {
-        self.map
-            .retain(|_, t| Arc::strong_count(t) > 1 || Arc::strong_count(&t.spec) > 1);
+        self.map.retain(|_, (spec, t)| {
+            let own = 1 + usize::from(Arc::ptr_eq(spec, &t.spec));
+            Arc::strong_count(spec) > own
+        });
     }
 
-    /// Number of templates held.
+    /// Number of specs known.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
-    /// Whether none are held.
+    /// Whether none are known.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
