@@ -42,7 +42,12 @@ fn run(c: &mut Criterion, group_name: &str, w: Workload, label: &str, config: Sc
                 }
                 let p = prepared.as_mut().expect("prepared");
                 let (t, bound) = p.round();
-                assert_eq!(bound as usize, w.measured_pods, "{}: every measured pod is bound", w.name());
+                assert_eq!(
+                    bound as usize,
+                    w.measured_pods,
+                    "{}: every measured pod is bound",
+                    w.name()
+                );
                 total += t;
             }
             total

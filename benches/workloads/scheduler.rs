@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use kubesim::Symbol;
 use kubesim::api::pod::{Container, PodSpec};
 use kubesim::api::scheduling::{
-    Affinity, NodeAffinity, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodAffinity,
-    PodAffinityTerm, TopologySpreadConstraint, UnsatisfiableConstraintAction,
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
+    PodAffinity, PodAffinityTerm, TopologySpreadConstraint, UnsatisfiableConstraintAction,
 };
 use kubesim::api::{Node, ObjectMeta, Pod, PodSelector, PriorityClass, ResourceList, Time};
 use kubesim::events::EventLog;
@@ -174,7 +174,13 @@ fn init_spec(shape: Shape) -> (Arc<PodSpec>, Labels) {
     }
 }
 
-fn create_pods(store: &mut Store, prefix: &str, n: usize, spec: &Arc<PodSpec>, labels: &Labels) -> Vec<Key<Pod>> {
+fn create_pods(
+    store: &mut Store,
+    prefix: &str,
+    n: usize,
+    spec: &Arc<PodSpec>,
+    labels: &Labels,
+) -> Vec<Key<Pod>> {
     (0..n)
         .map(|i| {
             let mut p = Pod {
@@ -237,7 +243,9 @@ impl Prepared {
         let mut events = EventLog::counting();
         let mut bound = 0;
         for _ in 0..64 {
-            let s = self.sched.schedule_pending(&mut self.store, self.now, &mut events);
+            let s = self
+                .sched
+                .schedule_pending(&mut self.store, self.now, &mut events);
             bound += s.scheduled;
             if self.sched.pending() == 0 {
                 break;
@@ -251,26 +259,38 @@ impl Prepared {
         bound
     }
 
-    /// Creates the measured pods (untimed), schedules them (timed), then deletes them again
-    /// (untimed) so that the next round starts from the same cluster. Returns the time spent
-    /// scheduling and the pods bound.
-    pub fn round(&mut self) -> (Duration, u64) {
+    /// Creates the measured pods of the next round (pending).
+    pub fn create_measured(&mut self) -> Vec<Key<Pod>> {
         self.round += 1;
         let (spec, labels) = measured_spec(self.workload.shape);
-        let keys = create_pods(
+        create_pods(
             &mut self.store,
             &format!("measured-{}", self.round),
             self.workload.measured_pods,
             &spec,
             &labels,
-        );
-        let start = Instant::now();
-        let bound = self.drain();
-        let elapsed = start.elapsed();
+        )
+    }
+
+    /// Deletes pods and lets the scheduler see it.
+    pub fn delete(&mut self, keys: Vec<Key<Pod>>) {
         for k in keys {
             let _ = self.store.delete(k, DeleteOptions::now());
         }
         self.sched.sync(&mut self.store, self.now);
+    }
+
+    /// Creates the measured pods (untimed), schedules them and reads back the scheduler's own
+    /// binding events from the feed (timed), then deletes them again (untimed) so that the
+    /// next round starts from the same cluster. Returns the time spent scheduling and the pods
+    /// bound.
+    pub fn round(&mut self) -> (Duration, u64) {
+        let keys = self.create_measured();
+        let start = Instant::now();
+        let bound = self.drain();
+        self.sched.sync(&mut self.store, self.now);
+        let elapsed = start.elapsed();
+        self.delete(keys);
         (elapsed, bound)
     }
 }
@@ -287,7 +307,11 @@ pub fn workloads(nodes: usize) -> Vec<Workload> {
     vec![
         w(Shape::Basic, if small { 500 } else { 1000 }, 1000),
         w(Shape::NodeAffinity, nodes, 1000),
-        w(Shape::PodAntiAffinity, if small { 100 } else { 1000 }, if small { 400 } else { 1000 }),
+        w(
+            Shape::PodAntiAffinity,
+            if small { 100 } else { 1000 },
+            if small { 400 } else { 1000 },
+        ),
         w(Shape::TopologySpreading, nodes, 1000),
         w(Shape::Preemption, nodes * 4, nodes),
     ]

@@ -8,12 +8,12 @@ mod plugin;
 
 use std::sync::Arc;
 
+use kubesim::Symbol;
 use kubesim::api::pod::Container;
 use kubesim::api::{Node, ObjectMeta, Pod, PodSpec, ResourceList, Time};
 use kubesim::events::EventLog;
 use kubesim::sched::{Profile, Scheduler, SchedulerConfig, placement_quality};
 use kubesim::store::Store;
-use kubesim::Symbol;
 
 fn main() {
     let mut store = Store::new(7);

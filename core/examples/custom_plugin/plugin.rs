@@ -35,7 +35,14 @@ impl Filter for MaxPodsPerNode {
         Status::success()
     }
 
-    fn filter(&self, _: &ClusterView<'_>, _: &PodInfo, slot: Slot, state: &CycleState, node: &NodeInfo<'_>) -> Status {
+    fn filter(
+        &self,
+        _: &ClusterView<'_>,
+        _: &PodInfo,
+        slot: Slot,
+        state: &CycleState,
+        node: &NodeInfo<'_>,
+    ) -> Status {
         let limit = slot.read::<Limit>(state).map_or(self.max, |l| l.0);
         if node.pod_count() >= limit {
             Status::unschedulable("node(s) reached the custom pod limit")
@@ -59,6 +66,10 @@ impl Score for PreferLabel {
     }
 
     fn score(&self, _: &ClusterView<'_>, _: &PodInfo, _: Slot, _: &CycleState, node: &NodeInfo<'_>) -> i64 {
-        if node.labels().get(self.key) == Some(self.value) { 100 } else { 0 }
+        if node.labels().get(self.key) == Some(self.value) {
+            100
+        } else {
+            0
+        }
     }
 }

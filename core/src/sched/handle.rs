@@ -44,6 +44,22 @@ fn truncate(msg: &str) -> String {
     format!("{} ...", &msg[..end])
 }
 
+/// `Successfully assigned ns/pod to node`, built without the formatting machinery.
+fn scheduled_message(info: &PodInfo, node: Symbol) -> String {
+    let (ns, base, node) = (info.namespace.as_str(), info.name.base().as_str(), node.as_str());
+    let mut m = String::with_capacity(32 + ns.len() + base.len() + node.len());
+    m.push_str("Successfully assigned ");
+    m.push_str(ns);
+    m.push('/');
+    m.push_str(base);
+    if let Some(suffix) = info.name.suffix() {
+        m.push_str(suffix);
+    }
+    m.push_str(" to ");
+    m.push_str(node);
+    m
+}
+
 impl Scheduler {
     /// Binds `info` to node `slot`; false if the store refused (the pod goes to back-off).
     pub(super) fn bind(
@@ -82,12 +98,7 @@ impl Scheduler {
             type_: EventType::Normal,
             reason: "Scheduled",
             involved: involved(info),
-            message: format!(
-                "Successfully assigned {}/{} to {}",
-                info.namespace.as_str(),
-                info.name,
-                node.as_str()
-            ),
+            message: scheduled_message(info, node),
             source: SOURCE,
         });
         true

@@ -122,6 +122,7 @@ pub struct Scheduler {
     selector_epoch: u64,
     spread_skip: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, bool)>,
     unschedulable_reason: crate::intern::Symbol,
+    flags: sync::ProfileFlags,
 }
 
 impl Scheduler {
@@ -134,6 +135,7 @@ impl Scheduler {
                 .expect("thread pool")
         });
         let scoring = FastScoring::of(&config.profile);
+        let flags = Scheduler::profile_flags(&config.profile);
         Scheduler {
             rng: Rng::derive(seed, 0x5c4ed),
             config,
@@ -152,6 +154,7 @@ impl Scheduler {
             selector_epoch: 0,
             spread_skip: Default::default(),
             unschedulable_reason: crate::intern::Symbol::intern("Unschedulable"),
+            flags,
         }
     }
 

@@ -189,43 +189,58 @@ impl Scheduler {
         0
     }
 
+    /// Which built-ins the profile runs, read once.
+    pub(super) fn profile_flags(p: &super::Profile) -> ProfileFlags {
+        ProfileFlags {
+            node_ports: p.has_filter(Builtin::NodePorts),
+            node_affinity_filter: p.has_filter(Builtin::NodeAffinity),
+            node_affinity_score: p.score_weight(Builtin::NodeAffinity).is_some(),
+            taint_score: p.score_weight(Builtin::TaintToleration).is_some(),
+            ipa_filter: p.has_filter(Builtin::InterPodAffinity),
+            ipa_score: p.score_weight(Builtin::InterPodAffinity).is_some(),
+            spread: p.has_filter(Builtin::PodTopologySpread)
+                || p.score_weight(Builtin::PodTopologySpread).is_some(),
+        }
+    }
+
     /// Whether the fast path reproduces the plugins' decision for `info` (every score it
     /// would get is a per-node function, every dynamic filter skips it).
     pub(super) fn fast_eligible(&mut self, store: &Store, info: &PodInfo) -> bool {
         if !self.config.fast_path || self.scoring.is_none() || !self.nominator.is_empty() {
             return false;
         }
-        let p = &self.config.profile;
+        let f = self.flags;
         let t = &info.template;
         if info.nominated_node.is_some() {
             return false;
         }
-        if p.has_filter(Builtin::NodePorts) && !t.host_ports.is_empty() {
+        if f.node_ports && !t.host_ports.is_empty() {
             return false;
         }
-        if p.has_filter(Builtin::NodeAffinity) && node_names_from_fields(info).is_some() {
+        if f.node_affinity_filter && t.required_terms.is_some() && node_names_from_fields(info).is_some() {
             return false;
         }
-        if p.score_weight(Builtin::NodeAffinity).is_some() && t.has_preferred_terms {
+        if f.node_affinity_score && t.has_preferred_terms {
             return false;
         }
-        if p.score_weight(Builtin::TaintToleration).is_some() && self.cache.prefer_no_schedule_nodes > 0 {
+        if f.taint_score && self.cache.prefer_no_schedule_nodes > 0 {
             return false;
         }
-        if p.has_filter(Builtin::InterPodAffinity)
+        if f.ipa_filter
             && (!self.cache.anti_affinity_pods.is_empty()
                 || !t.affinity.required_affinity.is_empty()
                 || !t.affinity.required_anti_affinity.is_empty())
         {
             return false;
         }
-        if p.score_weight(Builtin::InterPodAffinity).is_some()
+        if f.ipa_score
             && (!self.cache.affinity_pods.is_empty()
                 || !t.affinity.preferred_affinity.is_empty()
                 || !t.affinity.preferred_anti_affinity.is_empty())
         {
             return false;
         }
+        let p = &self.config.profile;
         if let Some(spread) = &p.spread
             && (p.has_filter(Builtin::PodTopologySpread)
                 || p.score_weight(Builtin::PodTopologySpread).is_some())
@@ -259,4 +274,16 @@ impl Scheduler {
         }
         true
     }
+}
+
+/// Which built-in plugins a profile runs (what the fast-path checks need).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct ProfileFlags {
+    node_ports: bool,
+    node_affinity_filter: bool,
+    node_affinity_score: bool,
+    taint_score: bool,
+    ipa_filter: bool,
+    ipa_score: bool,
+    spread: bool,
 }
