@@ -242,8 +242,7 @@ impl Scheduler {
         }
         let p = &self.config.profile;
         if let Some(spread) = &p.spread
-            && (p.has_filter(Builtin::PodTopologySpread)
-                || p.score_weight(Builtin::PodTopologySpread).is_some())
+            && f.spread
         {
             if !t.spec.topology_spread_constraints.is_empty() {
                 return false;
