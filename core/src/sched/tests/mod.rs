@@ -1,6 +1,8 @@
 //! Tests of the scheduler as a whole: helpers to build clusters, then one module per area.
 
 mod basic;
+mod props;
+mod random;
 
 use std::sync::Arc;
 
@@ -9,7 +11,7 @@ use crate::api::{Node, ObjectMeta, Pod, PodSpec, ResourceList, Time};
 use crate::events::EventLog;
 use crate::store::{Key, Store};
 
-use super::{Scheduler, SchedulerConfig};
+use super::{Profile, Scheduler, SchedulerConfig};
 
 /// A node with allocatable cpu/memory/pods and labels.
 pub fn node(name: &str, cpu: &str, mem: &str, pods: i64, labels: &[(&str, &str)]) -> Node {

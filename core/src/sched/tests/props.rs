@@ -1,0 +1,176 @@
+//! Property tests on random clusters, checked by brute force: capacity is never exceeded, a
+//! pod left unschedulable fits on no node, exhaustive scoring picks a best node, the fast path
+//! and the general path make the same choices, one and two threads make the same choices, and
+//! the static masks agree with running the filters.
+
+use proptest::prelude::*;
+
+use super::random::{Features, fits, random_nodes, random_pods, random_template, scores, used};
+use super::*;
+use crate::api::{Node, PodSpec};
+use crate::labels::Labels;
+use crate::rng::Rng;
+use crate::sched::cache::ClusterView;
+use crate::sched::mask::{compute_mask, linear_mask};
+
+fn config(exhaustive: bool, fast: bool, threads: usize) -> SchedulerConfig {
+    SchedulerConfig {
+        percentage_of_nodes_to_score: exhaustive.then_some(100),
+        fast_path: fast,
+        parallelism: threads,
+        preemption: false,
+        ..SchedulerConfig::default()
+    }
+}
+
+struct World {
+    store: Store,
+    sched: Scheduler,
+    keys: Vec<Key<Pod>>,
+}
+
+fn world(seed: u64, nodes: usize, pods: usize, f: Features, cfg: SchedulerConfig) -> World {
+    let mut rng = Rng::new(seed);
+    let mut store = random_nodes(&mut rng, nodes, seed, f);
+    let mut sched = Scheduler::new(cfg, seed);
+    sched.attach(&mut store);
+    let ntemplates = 1 + rng.index(5);
+    let templates: Vec<(Arc<PodSpec>, Labels)> =
+        (0..ntemplates).map(|i| random_template(&mut rng, i, f)).collect();
+    let keys = random_pods(&mut rng, &mut store, &templates, pods, 0);
+    World { store, sched, keys }
+}
+
+/// Schedules until a pass (every pending pod retried) binds nothing.
+fn settle(w: &mut World) {
+    let mut now = Time::ZERO;
+    for _ in 0..50 {
+        let s = w
+            .sched
+            .schedule_pending(&mut w.store, now, &mut EventLog::counting());
+        now = now.plus_secs(360);
+        if s.scheduled == 0 && s.attempts > 0 {
+            break;
+        }
+        if w.sched.pending() == 0 {
+            break;
+        }
+    }
+    let s = w
+        .sched
+        .schedule_pending(&mut w.store, now, &mut EventLog::counting());
+    assert_eq!(s.scheduled, 0, "settled");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn capacity_holds_and_pending_pods_fit_nowhere(seed in any::<u64>(), nodes in 1usize..30, pods in 1usize..90,
+                                                    inter in any::<bool>(), exhaustive in any::<bool>()) {
+        let f = Features { inter_pod: inter, ports: true, prefer_taints: true };
+        let mut w = world(seed, nodes, pods, f, config(exhaustive, true, 1));
+        settle(&mut w);
+        let store = &w.store;
+        if std::env::var("SCHED_DEBUG").is_ok() {
+            let pending = w.keys.iter().filter(|k| store.get(**k).unwrap().node_name.is_none()).count();
+            eprintln!("nodes {nodes} pods {pods} pending {pending} fast {} attempts {}", w.sched.stats().fast_path, w.sched.stats().attempts);
+        }
+        for (_, n) in store.iter::<Node>() {
+            let (cpu, mem, count) = used(store, n.metadata.name.base());
+            let a = &n.status.allocatable;
+            prop_assert!(cpu <= a.cpu() && mem <= a.memory() && count <= a.get_or_zero(crate::Symbol::PODS));
+        }
+        for k in &w.keys {
+            let p = store.get(*k).unwrap();
+            if p.node_name.is_some() {
+                continue;
+            }
+            prop_assert!(p.status.message.as_deref().is_some_and(|m| m.starts_with(&format!("0/{nodes} nodes are available"))),
+                "{:?}", p.status.message);
+            for (_, n) in store.iter::<Node>() {
+                prop_assert!(!fits(store, p, n), "pending pod {} fits {}", p.metadata.name, n.metadata.name);
+            }
+        }
+    }
+
+    #[test]
+    fn exhaustive_scoring_picks_a_best_node(seed in any::<u64>(), nodes in 2usize..25, pods in 1usize..40) {
+        let f = Features { inter_pod: false, ports: false, prefer_taints: true };
+        let mut rng = Rng::new(seed);
+        let mut store = random_nodes(&mut rng, nodes, seed, f);
+        let mut sched = Scheduler::new(config(true, true, 1), seed);
+        sched.attach(&mut store);
+        let templates: Vec<(Arc<PodSpec>, Labels)> = (0..3).map(|i| random_template(&mut rng, i, f)).collect();
+        for i in 0..pods {
+            let key = random_pods(&mut rng, &mut store, &templates, 1, i)[0];
+            let pod = store.get(key).unwrap().clone();
+            let all: Vec<Node> = store.iter::<Node>().map(|(_, n)| n.clone()).collect();
+            let feasible: Vec<&Node> = all.iter().filter(|n| fits(&store, &pod, n)).collect();
+            let expected = scores(&store, &pod, &feasible);
+            sched.schedule_pending(&mut store, Time::ZERO, &mut EventLog::counting());
+            let bound = store.get(key).unwrap().node_name;
+            match bound {
+                None => prop_assert!(feasible.is_empty(), "pod left pending though {} nodes fit", feasible.len()),
+                Some(node) => {
+                    let i = feasible.iter().position(|n| n.metadata.name.base() == node);
+                    prop_assert!(i.is_some(), "bound to an infeasible node");
+                    let best = expected.iter().copied().max().unwrap();
+                    prop_assert_eq!(expected[i.unwrap()], best, "scores {:?}", expected);
+                }
+            }
+            // Retire pods that found no node so the next pod is judged alone.
+            if bound.is_none() {
+                store.delete(key, crate::store::DeleteOptions::now()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_makes_the_general_paths_choices(seed in any::<u64>(), nodes in 1usize..260, pods in 1usize..150,
+                                                  exhaustive in any::<bool>(), inter in any::<bool>(), prefer in any::<bool>()) {
+        let f = Features { inter_pod: inter, ports: inter, prefer_taints: prefer };
+        let mut a = world(seed, nodes, pods, f, config(exhaustive, true, 1));
+        let mut b = world(seed, nodes, pods, f, config(exhaustive, false, 1));
+        settle(&mut a);
+        settle(&mut b);
+        prop_assert_eq!(placements(&a.store, &a.keys), placements(&b.store, &b.keys));
+        prop_assert_eq!(a.sched.stats().attempts, b.sched.stats().attempts);
+        prop_assert_eq!(b.sched.stats().fast_path, 0);
+        if std::env::var("SCHED_DEBUG").is_ok() {
+            eprintln!("fast {} of {}", a.sched.stats().fast_path, a.sched.stats().attempts);
+        }
+    }
+
+    #[test]
+    fn masks_agree_with_the_filters(seed in any::<u64>(), nodes in 1usize..40) {
+        let f = Features { inter_pod: false, ports: false, prefer_taints: true };
+        let w = world(seed, nodes, 6, f, SchedulerConfig::default());
+        let cx = ClusterView { cache: w.sched.cache(), store: &w.store };
+        let profile = Profile::default();
+        let mut templates = crate::sched::pod_info::Templates::default();
+        for k in &w.keys {
+            let p = w.store.get(*k).unwrap();
+            let info = crate::sched::PodInfo::new(*k, p, templates.get(&p.spec));
+            let fast = compute_mask(&cx, &profile, &info.template);
+            let slow = linear_mask(&cx, &profile, &info);
+            for s in 0..w.sched.cache().slot_capacity() {
+                prop_assert_eq!(fast.get(s), slow.get(s), "slot {}", s);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn one_and_two_threads_choose_alike(seed in any::<u64>(), exhaustive in any::<bool>()) {
+        let f = Features { inter_pod: true, ports: true, prefer_taints: true };
+        let mut a = world(seed, 700, 300, f, config(exhaustive, false, 1));
+        let mut b = world(seed, 700, 300, f, config(exhaustive, false, 2));
+        settle(&mut a);
+        settle(&mut b);
+        prop_assert_eq!(placements(&a.store, &a.keys), placements(&b.store, &b.keys));
+    }
+}
