@@ -1,13 +1,14 @@
 //! Tests of the scheduler as a whole: helpers to build clusters, then one module per area.
 
 mod basic;
+mod plugins;
 mod props;
 mod random;
 
 use std::sync::Arc;
 
 use crate::api::pod::Container;
-use crate::api::{Node, ObjectMeta, Pod, PodSpec, ResourceList, Time};
+pub use crate::api::{Node, ObjectMeta, Pod, PodSpec, ResourceList, Time};
 use crate::events::EventLog;
 use crate::store::{Key, Store};
 
