@@ -4,12 +4,14 @@
 //! [`ClusterView`].
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use smallvec::SmallVec;
 
+use super::counters::{CounterKey, Counters, DomainMap};
 use super::pod_info::{HostPort, PodInfo, is_scalar_resource};
-use crate::api::scheduling::{Taint, TaintEffect};
+pub use super::view::{ClusterView, NodeInfo, Overlay};
+use crate::api::scheduling::TaintEffect;
 use crate::api::{Namespace, Node, Pod};
 use crate::collections::FxMap;
 use crate::intern::Symbol;
@@ -199,6 +201,8 @@ pub struct ClusterCache {
     pub(crate) node_epoch: u64,
     /// Node slots whose resources changed since the fast path last looked.
     pub(crate) dirty: Vec<u32>,
+    /// Incremental topology counts and inter-pod term groups.
+    pub(crate) counters: Mutex<Counters>,
 }
 
 impl ClusterCache {
@@ -285,6 +289,16 @@ impl ClusterCache {
             Some(rec) => {
                 let old = &rec.node;
                 change.labels = old.metadata.labels != node.metadata.labels;
+                if change.labels {
+                    let counters = self.counters.get_mut().expect("counters");
+                    counters.clear_domains();
+                    for &p in &rec.pods {
+                        if let Some(r) = self.pods[p as usize].as_ref() {
+                            counters.on_pod(&r.info, slot as u32, &old.metadata.labels, -1);
+                            counters.on_pod(&r.info, slot as u32, &node.metadata.labels, 1);
+                        }
+                    }
+                }
                 change.taints = old.spec.taints != node.spec.taints;
                 change.allocatable = old.status.allocatable != node.status.allocatable;
                 change.unschedulable = old.spec.unschedulable != node.spec.unschedulable;
@@ -342,6 +356,9 @@ impl ClusterCache {
         if change.added || change.labels || change.taints || change.unschedulable {
             self.node_epoch += 1;
         }
+        if change.added {
+            self.counters.get_mut().expect("counters").clear_domains();
+        }
         change
     }
 
@@ -374,8 +391,11 @@ impl ClusterCache {
             self.prefer_no_schedule_nodes -= 1;
         }
         self.special_nodes.remove(&(slot as u32));
+        let counters = self.counters.get_mut().expect("counters");
+        counters.clear_domains();
         for &p in &rec.pods {
             let info = self.pods[p as usize].as_ref().expect("pod").info.clone();
+            counters.on_pod(&info, slot as u32, &rec.node.metadata.labels, -1);
             self.cols.apply_pod(slot, &info, -1);
             if let Some(r) = self.pods[p as usize].as_mut() {
                 r.node = NONE;
@@ -460,6 +480,10 @@ impl ClusterCache {
         self.cols.apply_pod(slot as usize, &info, 1);
         self.dirty.push(slot);
         let node = self.nodes[slot as usize].as_mut().expect("node");
+        self.counters
+            .get_mut()
+            .expect("counters")
+            .on_pod(&info, slot, &node.node.metadata.labels, 1);
         node.pods.push(p);
         for hp in &info.template.host_ports {
             match node.used_ports.iter_mut().find(|(h, _)| h == hp) {
@@ -484,6 +508,10 @@ impl ClusterCache {
         self.cols.apply_pod(slot as usize, &rec.info, -1);
         self.dirty.push(slot);
         let node = self.nodes[slot as usize].as_mut().expect("node");
+        self.counters
+            .get_mut()
+            .expect("counters")
+            .on_pod(&rec.info, slot, &node.node.metadata.labels, -1);
         if let Some(i) = node.pods.iter().position(|x| *x == p) {
             node.pods.remove(i);
         }
@@ -496,6 +524,47 @@ impl ClusterCache {
             }
         }
         Some(slot)
+    }
+
+    /// The incremental counts of `key` (built through the store's pod label index on first
+    /// use).
+    pub fn counter(&self, store: &Store, key: CounterKey) -> Arc<DomainMap> {
+        let mut c = self.counters.lock().expect("counters");
+        c.get_or_build(key, |k| {
+            let namespaces: Vec<Symbol> = match &k.namespaces {
+                Some(ns) => ns.to_vec(),
+                None => store
+                    .iter::<Namespace>()
+                    .map(|(_, n)| n.metadata.name.base())
+                    .collect(),
+            };
+            let mut out = Vec::new();
+            for ns in namespaces {
+                for key in store.select_pods(ns, &k.selector) {
+                    if let Some(rec) = self.pod_by_key(key)
+                        && rec.node != NONE
+                        && (!k.skip_deleting || !rec.info.deleting)
+                    {
+                        out.push((rec.node, self.node(rec.node).node.metadata.labels.get(k.key)));
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// Nodes per value of label `key`.
+    pub fn census(&self, key: Symbol) -> Arc<FxMap<Symbol, u32>> {
+        let mut c = self.counters.lock().expect("counters");
+        c.census(key, || {
+            let mut m: FxMap<Symbol, u32> = FxMap::default();
+            for &s in &self.order {
+                if let Some(v) = self.node(s).node.metadata.labels.get(key) {
+                    *m.entry(v).or_default() += 1;
+                }
+            }
+            m
+        })
     }
 
     /// A node's view.
@@ -526,235 +595,4 @@ fn zone_key(labels: &Labels) -> String {
         return String::new();
     }
     format!("{region}:\0:{zone}")
-}
-
-/// Changes to a node's state for a hypothetical evaluation (pods removed by preemption,
-/// nominated pods added): resource deltas, pod count and host ports.
-#[derive(Clone, Debug, Default)]
-pub struct Overlay {
-    /// Requested deltas: cpu, memory, ephemeral, non-zero cpu, non-zero memory, pods.
-    pub delta: [i64; 6],
-    /// Scalar deltas.
-    pub scalars: SmallVec<[(Symbol, i64); 1]>,
-    /// Host ports added (+1) or removed (-1).
-    pub ports: SmallVec<[(HostPort, i32); 1]>,
-    /// Pod slots removed from the node.
-    pub removed: SmallVec<[u32; 4]>,
-}
-
-impl Overlay {
-    /// Applies `pod` with sign +1 (added) or -1 (removed).
-    pub fn apply(&mut self, pod: &PodInfo, sign: i64) {
-        let t = &pod.template;
-        for (d, v) in self.delta.iter_mut().zip([
-            t.requests.cpu,
-            t.requests.memory,
-            t.requests.ephemeral,
-            t.non_zero_cpu,
-            t.non_zero_memory,
-            1,
-        ]) {
-            *d += sign * v;
-        }
-        for (name, v) in &t.requests.scalars {
-            match self.scalars.iter_mut().find(|(n, _)| n == name) {
-                Some((_, d)) => *d += sign * v,
-                None => self.scalars.push((*name, sign * v)),
-            }
-        }
-        for hp in &t.host_ports {
-            match self.ports.iter_mut().find(|(h, _)| h == hp) {
-                Some((_, d)) => *d += sign as i32,
-                None => self.ports.push((*hp, sign as i32)),
-            }
-        }
-    }
-}
-
-/// A node as plugins see it.
-#[derive(Clone, Copy)]
-pub struct NodeInfo<'a> {
-    cache: &'a ClusterCache,
-    slot: u32,
-    overlay: Option<&'a Overlay>,
-}
-
-impl<'a> NodeInfo<'a> {
-    /// The same node with hypothetical changes.
-    pub fn with_overlay(self, overlay: &'a Overlay) -> NodeInfo<'a> {
-        NodeInfo {
-            overlay: Some(overlay),
-            ..self
-        }
-    }
-
-    fn delta(&self, i: usize) -> i64 {
-        self.overlay.map_or(0, |o| o.delta[i])
-    }
-
-    /// The node slot.
-    pub fn slot(&self) -> u32 {
-        self.slot
-    }
-
-    /// The cached record.
-    pub fn rec(&self) -> &'a NodeRec {
-        self.cache.node(self.slot)
-    }
-
-    /// The node object.
-    pub fn node(&self) -> &'a Node {
-        &self.rec().node
-    }
-
-    /// The node name.
-    pub fn name(&self) -> Symbol {
-        self.rec().name
-    }
-
-    /// Labels.
-    pub fn labels(&self) -> &'a Labels {
-        &self.rec().node.metadata.labels
-    }
-
-    /// Taints.
-    pub fn taints(&self) -> &'a [Taint] {
-        &self.rec().node.spec.taints
-    }
-
-    /// Allocatable amount of `r`.
-    pub fn allocatable(&self, r: Res) -> i64 {
-        let c = &self.cache.cols;
-        let s = self.slot as usize;
-        match r {
-            Res::Cpu => c.alloc_cpu[s],
-            Res::Memory => c.alloc_mem[s],
-            Res::Ephemeral => c.alloc_eph[s],
-            Res::Scalar(n) => c.scalar_index(n).map_or(0, |i| c.scalar_alloc[i][s]),
-        }
-    }
-
-    /// Whether the node lists scalar resource `name` in its allocatable.
-    pub fn has_scalar(&self, name: Symbol) -> bool {
-        self.node().status.allocatable.contains(name)
-    }
-
-    /// Requested amount of `r` by the pods on the node.
-    pub fn requested(&self, r: Res) -> i64 {
-        let c = &self.cache.cols;
-        let s = self.slot as usize;
-        match r {
-            Res::Cpu => c.req_cpu[s] + self.delta(0),
-            Res::Memory => c.req_mem[s] + self.delta(1),
-            Res::Ephemeral => c.req_eph[s] + self.delta(2),
-            Res::Scalar(n) => {
-                let base = c.scalar_index(n).map_or(0, |i| c.scalar_req[i][s]);
-                let d = self
-                    .overlay
-                    .and_then(|o| o.scalars.iter().find(|(x, _)| *x == n))
-                    .map_or(0, |(_, d)| *d);
-                base + d
-            }
-        }
-    }
-
-    /// Requested milli-CPU with non-zero defaults.
-    pub fn non_zero_cpu(&self) -> i64 {
-        self.cache.cols.nz_cpu[self.slot as usize] + self.delta(3)
-    }
-
-    /// Requested memory with non-zero defaults.
-    pub fn non_zero_memory(&self) -> i64 {
-        self.cache.cols.nz_mem[self.slot as usize] + self.delta(4)
-    }
-
-    /// Pods bound to the node.
-    pub fn pod_count(&self) -> i64 {
-        self.cache.cols.pod_count[self.slot as usize] + self.delta(5)
-    }
-
-    /// The kubelet's maxPods.
-    pub fn allowed_pods(&self) -> i64 {
-        self.cache.cols.allowed_pods[self.slot as usize]
-    }
-
-    /// The pods bound to the node (without those an overlay removed).
-    pub fn pods(&self) -> impl Iterator<Item = &'a PodInfo> + 'a {
-        let cache = self.cache;
-        let removed: &'a [u32] = self.overlay.map_or(&[], |o| &o.removed);
-        self.rec()
-            .pods
-            .iter()
-            .filter(move |p| !removed.contains(p))
-            .filter_map(move |p| cache.pod(*p).map(|r| &*r.info))
-    }
-
-    /// Whether host port `hp` conflicts with one in use (`HostPortInfo.CheckConflict`: an empty
-    /// or `0.0.0.0` IP conflicts with every IP).
-    pub fn port_conflict(&self, hp: &HostPort) -> bool {
-        if hp.port <= 0 {
-            return false;
-        }
-        let wildcard = |ip: Symbol| ip.is_empty() || ip.as_str() == "0.0.0.0";
-        let count = |h: &HostPort| -> i64 {
-            let base = self
-                .rec()
-                .used_ports
-                .iter()
-                .find(|(x, _)| x == h)
-                .map_or(0, |(_, n)| i64::from(*n));
-            let d = self
-                .overlay
-                .and_then(|o| o.ports.iter().find(|(x, _)| x == h))
-                .map_or(0, |(_, d)| i64::from(*d));
-            base + d
-        };
-        let mut used: SmallVec<[HostPort; 4]> = SmallVec::new();
-        for (h, _) in &self.rec().used_ports {
-            used.push(*h);
-        }
-        if let Some(o) = self.overlay {
-            for (h, _) in &o.ports {
-                if !used.contains(h) {
-                    used.push(*h);
-                }
-            }
-        }
-        used.iter().any(|u| {
-            u.protocol == hp.protocol
-                && u.port == hp.port
-                && count(u) > 0
-                && (wildcard(hp.ip) || wildcard(u.ip) || u.ip == hp.ip)
-        })
-    }
-}
-
-/// The cluster as plugins see it: the cache plus the store (namespaces, services, owners).
-#[derive(Clone, Copy)]
-pub struct ClusterView<'a> {
-    /// The cache.
-    pub cache: &'a ClusterCache,
-    /// The store.
-    pub store: &'a Store,
-}
-
-impl<'a> ClusterView<'a> {
-    /// The node in `slot`.
-    pub fn node(&self, slot: u32) -> NodeInfo<'a> {
-        self.cache.node_info(slot)
-    }
-
-    /// Node slots in scheduling order.
-    pub fn nodes(&self) -> &'a [u32] {
-        self.cache.order()
-    }
-
-    /// The labels of namespace `ns` (empty when it does not exist).
-    pub fn namespace_labels(&self, ns: Symbol) -> Labels {
-        self.store
-            .lookup_name::<Namespace>(Symbol::EMPTY, &crate::api::Name::from_symbol(ns))
-            .and_then(|k| self.store.get(k))
-            .map(|n| n.metadata.labels.clone())
-            .unwrap_or_default()
-    }
 }

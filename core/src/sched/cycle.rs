@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::bitset::Bitset;
 use super::cache::{ClusterView, NodeInfo, Overlay};
-use super::framework::{Code, CycleState, Slot, Status};
+use super::framework::{Builtin, Code, CycleState, Slot, Status};
 use super::pod_info::PodInfo;
 use super::profile::Profile;
 use super::verdict::Diagnosis;
@@ -93,6 +93,28 @@ pub struct Env<'a> {
     pub nominator: &'a Nominator,
     /// percentageOfNodesToScore.
     pub percentage: Option<u32>,
+    /// Whether no pod is nominated anywhere (then no node needs the two-pass evaluation).
+    pub no_nominations: bool,
+}
+
+impl<'a> Env<'a> {
+    /// An environment for one cycle.
+    pub fn new(
+        cx: ClusterView<'a>,
+        profile: &'a Profile,
+        pool: Option<&'a rayon::ThreadPool>,
+        nominator: &'a Nominator,
+        percentage: Option<u32>,
+    ) -> Env<'a> {
+        Env {
+            cx,
+            profile,
+            pool,
+            nominator,
+            percentage,
+            no_nominations: nominator.is_empty(),
+        }
+    }
 }
 
 /// The result of a cycle.
@@ -110,8 +132,18 @@ pub enum Outcome {
 
 /// Runs the filters on `node`; the failing plugin's index with the status.
 pub fn run_filters(env: &Env<'_>, pod: &PodInfo, state: &CycleState, node: &NodeInfo<'_>) -> (Status, usize) {
+    run_filters_skipping(env, pod, state, node, &state.skip_filter)
+}
+
+fn run_filters_skipping(
+    env: &Env<'_>,
+    pod: &PodInfo,
+    state: &CycleState,
+    node: &NodeInfo<'_>,
+    skip: &[bool],
+) -> (Status, usize) {
     for (i, f) in env.profile.filters().iter().enumerate() {
-        if state.skip_filter[i] {
+        if skip[i] {
             continue;
         }
         let s = f.filter(&env.cx, pod, Slot::filter(i), state, node);
@@ -131,6 +163,21 @@ pub fn run_filters_nominated(
     state: &CycleState,
     node: &NodeInfo<'_>,
 ) -> (Status, usize) {
+    run_filters_nominated_skipping(env, pod, state, node, &state.skip_filter)
+}
+
+/// [`run_filters_nominated`] leaving out the filters flagged in `skip` (the static filters on
+/// nodes that passed the static mask).
+fn run_filters_nominated_skipping(
+    env: &Env<'_>,
+    pod: &PodInfo,
+    state: &CycleState,
+    node: &NodeInfo<'_>,
+    skip: &[bool],
+) -> (Status, usize) {
+    if env.no_nominations {
+        return run_filters_skipping(env, pod, state, node, skip);
+    }
     let nominated: Vec<&Arc<PodInfo>> = env
         .nominator
         .on(node.slot())
@@ -138,7 +185,7 @@ pub fn run_filters_nominated(
         .filter(|p| p.key != pod.key && p.priority >= pod.priority)
         .collect();
     if nominated.is_empty() {
-        return run_filters(env, pod, state, node);
+        return run_filters_skipping(env, pod, state, node, skip);
     }
     let mut with = state.clone();
     let mut overlay = Overlay::default();
@@ -150,11 +197,11 @@ pub fn run_filters_nominated(
             }
         }
     }
-    let first = run_filters(env, pod, &with, &node.with_overlay(&overlay));
+    let first = run_filters_skipping(env, pod, &with, &node.with_overlay(&overlay), skip);
     if !first.0.is_success() {
         return first;
     }
-    run_filters(env, pod, state, node)
+    run_filters_skipping(env, pod, state, node, skip)
 }
 
 /// Runs the pre-filters. `Err` holds the rejection (status, plugin).
@@ -303,13 +350,13 @@ pub fn schedule(
     {
         return Outcome::Chosen { slot, feasible: 1 };
     }
-    let nodes: Vec<u32> = match &state.restricted {
-        None => cache.order().to_vec(),
+    let nodes: std::borrow::Cow<'_, [u32]> = match &state.restricted {
+        None => std::borrow::Cow::Borrowed(cache.order()),
         Some((_, names)) => {
             let mut v: Vec<u32> = names.iter().filter_map(|n| cache.slot_of(*n)).collect();
             v.sort_by_key(|s| cache.position(*s));
             v.dedup();
-            v
+            std::borrow::Cow::Owned(v)
         }
     };
     let len = nodes.len();
@@ -323,13 +370,30 @@ pub fn schedule(
     let mut failures = 0usize;
     let start = if len == 0 { 0 } else { *next_start % len };
     let mut i = 0;
+    // On nodes that passed the static mask the static filters are known to pass.
+    let mut skip = state.skip_filter.clone();
+    if mask.is_some() {
+        for (i, f) in filters.iter().enumerate() {
+            if matches!(
+                f.builtin(),
+                Some(
+                    Builtin::NodeUnschedulable
+                        | Builtin::NodeName
+                        | Builtin::TaintToleration
+                        | Builtin::NodeAffinity
+                )
+            ) {
+                skip[i] = true;
+            }
+        }
+    }
     let eval = |slot: u32| -> Eval {
         if let Some(m) = mask
             && !m.get(slot as usize)
         {
             return Eval::Masked;
         }
-        let (s, p) = run_filters_nominated(env, pod, &state, &cache.node_info(slot));
+        let (s, p) = run_filters_nominated_skipping(env, pod, &state, &cache.node_info(slot), &skip);
         if s.is_success() {
             Eval::Feasible
         } else {

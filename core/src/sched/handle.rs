@@ -122,16 +122,16 @@ impl Scheduler {
                 .iter::<PodDisruptionBudget>()
                 .map(|(_, p)| Budget::of(p))
                 .collect();
-            let env = Env {
-                cx: ClusterView {
+            let env = Env::new(
+                ClusterView {
                     cache: &self.cache,
                     store,
                 },
-                profile: &self.config.profile,
-                pool: self.pool.as_ref(),
-                nominator: &self.nominator,
-                percentage: self.config.percentage_of_nodes_to_score,
-            };
+                &self.config.profile,
+                self.pool.as_ref(),
+                &self.nominator,
+                self.config.percentage_of_nodes_to_score,
+            );
             match preempt(&env, info, &diag, &budgets, &mut self.rng) {
                 PostFilter::Preempt(c) => preempted = Some(c),
                 PostFilter::Unresolved(msg) => {

@@ -14,6 +14,7 @@
 
 pub mod bitset;
 pub mod cache;
+pub mod counters;
 pub mod cycle;
 pub mod fast;
 pub mod framework;
@@ -29,6 +30,7 @@ pub mod segtree;
 pub mod stats;
 mod sync;
 pub mod verdict;
+pub mod view;
 
 #[cfg(test)]
 mod tests;
@@ -266,16 +268,16 @@ impl Scheduler {
                 };
             }
         }
-        let env = Env {
-            cx: ClusterView {
+        let env = Env::new(
+            ClusterView {
                 cache: &self.cache,
                 store,
             },
-            profile: &self.config.profile,
-            pool: self.pool.as_ref(),
-            nominator: &self.nominator,
-            percentage: self.config.percentage_of_nodes_to_score,
-        };
+            &self.config.profile,
+            self.pool.as_ref(),
+            &self.nominator,
+            self.config.percentage_of_nodes_to_score,
+        );
         cycle::schedule(&env, info, mask.as_deref(), &mut self.next_start, &mut self.rng)
     }
 

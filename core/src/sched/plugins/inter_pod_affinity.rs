@@ -10,8 +10,12 @@ use crate::api::Namespace;
 use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::labels::Labels;
+use std::sync::Arc;
+
 use crate::sched::cache::{ClusterView, NONE, NodeInfo};
+use crate::sched::counters::{CounterKey, DomainMap, term_namespaces};
 use crate::sched::framework::{Builtin, CycleState, Filter, MAX_NODE_SCORE, Score, Slot, Status};
+use crate::sched::plugins::pair_counts::{PairCounts, Part};
 use crate::sched::pod_info::{AffinityTerm, PodInfo};
 
 /// `ErrReasonAffinityRulesNotMatch`.
@@ -73,30 +77,42 @@ fn candidates<'a>(cx: &ClusterView<'a>, owner_ns: Symbol, term: &AffinityTerm) -
     out
 }
 
-fn bump(counts: &mut TopologyCounts, node: &NodeInfo<'_>, key: Symbol, by: i64) {
-    if let Some(v) = node.labels().get(key) {
-        let e = counts.entry((key, v)).or_default();
-        *e += by;
-        if *e == 0 {
-            counts.remove(&(key, v));
-        }
-    }
-}
-
 fn node_of<'a>(cx: &ClusterView<'a>, pod: &PodInfo) -> Option<NodeInfo<'a>> {
     let rec = cx.cache.pod_by_key(pod.key)?;
     (rec.node != NONE).then(|| cx.node(rec.node))
+}
+
+/// The incremental counter of the pods `term` (of a pod in `owner_ns`) selects, by domain of
+/// its key (terminating pods included, as kube-scheduler's node infos include them).
+fn term_counter(cx: &ClusterView<'_>, owner_ns: Symbol, term: &AffinityTerm) -> Arc<DomainMap> {
+    let namespaces = term_namespaces(term, owner_ns, || {
+        cx.store
+            .iter::<Namespace>()
+            .map(|(_, n)| (n.metadata.name.base(), n.metadata.labels.clone()))
+            .collect()
+    });
+    cx.cache.counter(
+        cx.store,
+        CounterKey {
+            namespaces,
+            selector: term.selector.clone(),
+            key: term.topology_key,
+            skip_deleting: false,
+        },
+    )
 }
 
 /// The filter's per-pod state (`preFilterState`).
 #[derive(Clone, Debug, Default)]
 pub struct AffinityFilterState {
     /// Topology pairs with existing pods whose required anti-affinity matches the pod.
-    pub existing_anti: TopologyCounts,
+    pub existing_anti: PairCounts,
     /// Topology pairs with pods matching all of the pod's required affinity terms.
-    pub affinity: TopologyCounts,
+    pub affinity: PairCounts,
+    /// Whether `affinity` counts nothing anywhere.
+    pub affinity_empty: bool,
     /// Topology pairs with pods matching the pod's required anti-affinity terms.
-    pub anti: TopologyCounts,
+    pub anti: PairCounts,
     /// The pod's namespace labels.
     pub ns_labels: Labels,
 }
@@ -135,43 +151,42 @@ impl Filter for InterPodAffinity {
             ns_labels: own_labels.clone(),
             ..Default::default()
         };
-        for &p in &cx.cache.anti_affinity_pods {
-            let Some(rec) = cx.cache.pod(p) else { continue };
-            if rec.node == NONE {
-                continue;
-            }
-            let node = cx.node(rec.node);
-            let e = &rec.info;
-            for t in &e.template.affinity.required_anti_affinity {
-                if t.matches(e.namespace, pod.namespace, &pod.labels, &own_labels) {
-                    bump(&mut s.existing_anti, &node, t.topology_key, 1);
-                }
-            }
-        }
-        let a = &pod.template.affinity;
-        if let Some(first) = a.required_affinity.first() {
-            for other in candidates(cx, pod.namespace, first) {
-                if matches_all(&a.required_affinity, pod.namespace, other, &mut ns)
-                    && let Some(node) = node_of(cx, other)
-                {
-                    for t in &a.required_affinity {
-                        bump(&mut s.affinity, &node, t.topology_key, 1);
+        {
+            let counters = cx.cache.counters.lock().expect("counters");
+            for g in counters.groups.values() {
+                for (j, t) in g.template.affinity.required_anti_affinity.iter().enumerate() {
+                    if t.matches(g.namespace, pod.namespace, &pod.labels, &own_labels) {
+                        s.existing_anti.add(t.topology_key, Part::Map(g.anti[j].clone()));
                     }
                 }
             }
         }
-        for t in &a.required_anti_affinity {
-            for other in candidates(cx, pod.namespace, t) {
-                if t.matches(
-                    pod.namespace,
-                    other.namespace,
-                    &other.labels,
-                    ns.get(other.namespace),
-                ) && let Some(node) = node_of(cx, other)
-                {
-                    bump(&mut s.anti, &node, t.topology_key, 1);
+        let a = &pod.template.affinity;
+        match a.required_affinity.as_slice() {
+            [] => {}
+            [t] => s
+                .affinity
+                .add(t.topology_key, Part::Domain(term_counter(cx, pod.namespace, t))),
+            terms => {
+                let mut pairs: FxMap<(Symbol, Symbol), i64> = FxMap::default();
+                for other in candidates(cx, pod.namespace, &terms[0]) {
+                    if matches_all(terms, pod.namespace, other, &mut ns)
+                        && let Some(node) = node_of(cx, other)
+                    {
+                        for t in terms {
+                            if let Some(v) = node.labels().get(t.topology_key) {
+                                *pairs.entry((t.topology_key, v)).or_default() += 1;
+                            }
+                        }
+                    }
                 }
+                s.affinity = PairCounts::from_pairs(pairs);
             }
+        }
+        s.affinity_empty = s.affinity.is_empty();
+        for t in &a.required_anti_affinity {
+            s.anti
+                .add(t.topology_key, Part::Domain(term_counter(cx, pod.namespace, t)));
         }
         if s.existing_anti.is_empty() && a.required_affinity.is_empty() && a.required_anti_affinity.is_empty()
         {
@@ -199,7 +214,7 @@ impl Filter for InterPodAffinity {
         for t in &a.required_affinity {
             match labels.get(t.topology_key) {
                 Some(v) => {
-                    if s.affinity.get(&(t.topology_key, v)).copied().unwrap_or(0) <= 0 {
+                    if s.affinity.get(t.topology_key, v) <= 0 {
                         pods_exist = false;
                     }
                 }
@@ -211,26 +226,20 @@ impl Filter for InterPodAffinity {
                 && a.required_affinity
                     .iter()
                     .all(|t| t.matches(pod.namespace, pod.namespace, &pod.labels, &s.ns_labels));
-            if !(s.affinity.is_empty() && self_match) {
+            if !(s.affinity_empty && self_match) {
                 return Status::unresolvable(ERR_AFFINITY);
             }
         }
         // satisfyPodAntiAffinity
-        if !s.anti.is_empty() {
-            for t in &a.required_anti_affinity {
-                if let Some(v) = labels.get(t.topology_key)
-                    && s.anti.get(&(t.topology_key, v)).copied().unwrap_or(0) > 0
-                {
-                    return Status::unschedulable(ERR_ANTI_AFFINITY);
-                }
+        for t in &a.required_anti_affinity {
+            if let Some(v) = labels.get(t.topology_key)
+                && s.anti.get(t.topology_key, v) > 0
+            {
+                return Status::unschedulable(ERR_ANTI_AFFINITY);
             }
         }
         // satisfyExistingPodsAntiAffinity
-        if !s.existing_anti.is_empty()
-            && labels
-                .iter()
-                .any(|kv| s.existing_anti.get(&kv).copied().unwrap_or(0) > 0)
-        {
+        if s.existing_anti.positive_on(labels) {
             return Status::unschedulable(ERR_EXISTING_ANTI_AFFINITY);
         }
         Status::success()
@@ -252,7 +261,7 @@ impl Filter for InterPodAffinity {
         let by = if add { 1 } else { -1 };
         for t in &other.template.affinity.required_anti_affinity {
             if t.matches(other.namespace, pod.namespace, &pod.labels, &s.ns_labels) {
-                bump(&mut s.existing_anti, node, t.topology_key, by);
+                s.existing_anti.bump(node, t.topology_key, by);
             }
         }
         let a = &pod.template.affinity;
@@ -263,12 +272,13 @@ impl Filter for InterPodAffinity {
                 .all(|t| t.matches(pod.namespace, other.namespace, &other.labels, &other_ns))
         {
             for t in &a.required_affinity {
-                bump(&mut s.affinity, node, t.topology_key, by);
+                s.affinity.bump(node, t.topology_key, by);
             }
+            s.affinity_empty = s.affinity.is_empty();
         }
         for t in &a.required_anti_affinity {
             if t.matches(pod.namespace, other.namespace, &other.labels, &other_ns) {
-                bump(&mut s.anti, node, t.topology_key, by);
+                s.anti.bump(node, t.topology_key, by);
             }
         }
     }
@@ -286,80 +296,74 @@ struct AffinityScoreState {
 }
 
 impl InterPodAffinity {
-    /// The pairs the score adds up (`PreScore`); empty when the plugin skips the pod.
+    /// The pairs the score adds up (`PreScore`) and whether any pair got a weight (else the
+    /// plugin skips the pod).
     fn topology_scores(&self, cx: &ClusterView<'_>, pod: &PodInfo) -> (TopologyCounts, bool) {
-        let mut ns = NsLabels::new(cx);
-        let own_labels = ns.get(pod.namespace).clone();
+        let own_labels = cx.namespace_labels(pod.namespace);
         let a = &pod.template.affinity;
         let mut scores = TopologyCounts::default();
         let mut touched = false;
-        let mut add = |scores: &mut TopologyCounts, node: &NodeInfo<'_>, key: Symbol, w: i64| {
-            if let Some(v) = node.labels().get(key) {
-                *scores.entry((key, v)).or_default() += w;
-                touched = true;
+        let mut add = |scores: &mut TopologyCounts,
+                       key: Symbol,
+                       counts: &mut dyn Iterator<Item = (Symbol, i64)>,
+                       w: i64| {
+            for (v, c) in counts {
+                if c != 0 {
+                    *scores.entry((key, v)).or_default() += w * c;
+                    touched = true;
+                }
             }
         };
         for (sign, terms) in [(1, &a.preferred_affinity), (-1, &a.preferred_anti_affinity)] {
             for (w, t) in terms {
-                for other in candidates(cx, pod.namespace, t) {
-                    let Some(node) = node_of(cx, other) else { continue };
-                    if node.labels().is_empty() {
-                        continue;
-                    }
-                    if t.matches(
-                        pod.namespace,
-                        other.namespace,
-                        &other.labels,
-                        ns.get(other.namespace),
-                    ) {
-                        add(&mut scores, &node, t.topology_key, sign * i64::from(*w));
-                    }
-                }
+                let m = term_counter(cx, pod.namespace, t);
+                add(
+                    &mut scores,
+                    t.topology_key,
+                    &mut m.values.iter().map(|(k, v)| (*k, *v)),
+                    sign * i64::from(*w),
+                );
             }
         }
-        for &p in &cx.cache.affinity_pods {
-            let Some(rec) = cx.cache.pod(p) else { continue };
-            if rec.node == NONE {
-                continue;
-            }
-            let node = cx.node(rec.node);
-            if node.labels().is_empty() {
-                continue;
-            }
-            let e = &rec.info;
-            let ea = &e.template.affinity;
-            let m = |t: &AffinityTerm| t.matches(e.namespace, pod.namespace, &pod.labels, &own_labels);
+        let counters = cx.cache.counters.lock().expect("counters");
+        for g in counters.groups.values() {
+            let ga = &g.template.affinity;
+            let m = |t: &AffinityTerm| t.matches(g.namespace, pod.namespace, &pod.labels, &own_labels);
+            let iter = |c: &Arc<FxMap<Symbol, i64>>| c.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>();
             if self.hard_pod_affinity_weight > 0 {
-                for t in &ea.required_affinity {
+                for (j, t) in ga.required_affinity.iter().enumerate() {
                     if m(t) {
-                        add(&mut scores, &node, t.topology_key, self.hard_pod_affinity_weight);
+                        add(
+                            &mut scores,
+                            t.topology_key,
+                            &mut iter(&g.affinity[j]).into_iter(),
+                            self.hard_pod_affinity_weight,
+                        );
                     }
                 }
             }
-            for (w, t) in &ea.preferred_affinity {
+            for (j, (w, t)) in ga.preferred_affinity.iter().enumerate() {
                 if m(t) {
-                    add(&mut scores, &node, t.topology_key, i64::from(*w));
+                    add(
+                        &mut scores,
+                        t.topology_key,
+                        &mut iter(&g.preferred[j]).into_iter(),
+                        i64::from(*w),
+                    );
                 }
             }
-            for (w, t) in &ea.preferred_anti_affinity {
+            for (j, (w, t)) in ga.preferred_anti_affinity.iter().enumerate() {
                 if m(t) {
-                    add(&mut scores, &node, t.topology_key, -i64::from(*w));
+                    add(
+                        &mut scores,
+                        t.topology_key,
+                        &mut iter(&g.preferred_anti[j]).into_iter(),
+                        -i64::from(*w),
+                    );
                 }
             }
         }
         (scores, touched)
-    }
-
-    /// Whether the score plugin skips `pod` (no pair gets a weight).
-    pub fn score_skips(&self, cx: &ClusterView<'_>, pod: &PodInfo) -> bool {
-        let a = &pod.template.affinity;
-        if cx.cache.affinity_pods.is_empty()
-            && a.preferred_affinity.is_empty()
-            && a.preferred_anti_affinity.is_empty()
-        {
-            return true;
-        }
-        !self.topology_scores(cx, pod).1
     }
 }
 

@@ -5,6 +5,7 @@ pub mod basic;
 pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_resources;
+pub mod pair_counts;
 pub mod topology_spread;
 
 pub use basic::{NodeName, NodePorts, NodeUnschedulable, TaintToleration};

@@ -1,6 +1,7 @@
 //! Tests of the scheduler as a whole: helpers to build clusters, then one module per area.
 
 mod basic;
+mod formulas;
 mod plugins;
 mod props;
 mod random;

@@ -174,3 +174,89 @@ proptest! {
         prop_assert_eq!(placements(&a.store, &a.keys), placements(&b.store, &b.keys));
     }
 }
+
+fn counter_keys() -> Vec<crate::sched::counters::CounterKey> {
+    let mut out = Vec::new();
+    for t in 0..5 {
+        for key in [crate::Symbol::ZONE, crate::Symbol::HOSTNAME] {
+            for skip_deleting in [false, true] {
+                out.push(crate::sched::counters::CounterKey {
+                    namespaces: Some(smallvec::smallvec![crate::Symbol::DEFAULT]),
+                    selector: crate::labels::Selector::from_labels(
+                        &[("app", format!("t{t}"))].into_iter().collect(),
+                    ),
+                    key,
+                    skip_deleting,
+                });
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counters_agree_with_recount(seed in any::<u64>(), nodes in 1usize..30, pods in 1usize..80) {
+        let f = Features { inter_pod: true, ports: false, prefer_taints: false };
+        let mut w = world(seed, nodes, pods, f, SchedulerConfig::default());
+        for k in counter_keys() {
+            w.sched.cache().counter(&w.store, k);
+        }
+        settle(&mut w);
+        // Delete a third (some gracefully: terminating pods stay bound), then let the
+        // scheduler see it.
+        for (i, k) in w.keys.iter().enumerate() {
+            if i % 3 == 0 {
+                let opts = if i % 2 == 0 { crate::store::DeleteOptions::now() } else { crate::store::DeleteOptions::default() };
+                let _ = w.store.delete(*k, opts);
+            }
+        }
+        w.sched.sync(&mut w.store, Time::from_secs(1));
+        let cache = w.sched.cache();
+        for key in counter_keys() {
+            let got = cache.counter(&w.store, key.clone());
+            let mut values: std::collections::BTreeMap<String, i64> = Default::default();
+            let mut per_node: std::collections::BTreeMap<u32, i64> = Default::default();
+            let mut missing = 0;
+            for (_, p) in w.store.iter::<Pod>() {
+                let Some(n) = p.node_name else { continue };
+                if p.is_terminal() || (key.skip_deleting && p.metadata.deletion_timestamp.is_some())
+                    || !key.selector.matches(&p.metadata.labels) {
+                    continue;
+                }
+                let slot = cache.slot_of(n).unwrap();
+                *per_node.entry(slot).or_default() += 1;
+                match cache.node(slot).node.metadata.labels.get(key.key) {
+                    Some(v) => *values.entry(v.as_str().to_owned()).or_default() += 1,
+                    None => missing += 1,
+                }
+            }
+            let got_values: std::collections::BTreeMap<String, i64> =
+                got.values.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+            let got_nodes: std::collections::BTreeMap<u32, i64> = got.nodes.iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(got_values, values);
+            prop_assert_eq!(got_nodes, per_node);
+            prop_assert_eq!(got.missing, missing);
+        }
+        // Term groups: anti-affinity pods by template, per hostname.
+        let counters = cache.counters.lock().unwrap();
+        for g in counters.groups.values() {
+            for (j, t) in g.template.affinity.required_anti_affinity.iter().enumerate() {
+                let mut expected: std::collections::BTreeMap<String, i64> = Default::default();
+                for r in cache.pods() {
+                    if std::sync::Arc::ptr_eq(&r.info.template, &g.template) && r.info.namespace == g.namespace
+                        && r.node != u32::MAX
+                        && let Some(v) = cache.node(r.node).node.metadata.labels.get(t.topology_key)
+                    {
+                        *expected.entry(v.as_str().to_owned()).or_default() += 1;
+                    }
+                }
+                let got: std::collections::BTreeMap<String, i64> =
+                    g.anti[j].iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect();
+                prop_assert_eq!(got, expected);
+            }
+        }
+    }
+}

@@ -7,12 +7,15 @@
 //! than by walking every pod of every node.
 
 use crate::api::scheduling::{NodeInclusionPolicy, TopologySpreadConstraint, UnsatisfiableConstraintAction};
+use std::sync::Arc;
+
 use crate::api::{ReplicaSet, Service, StatefulSet};
 use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::labels::{Labels, Requirement, Selector};
 use crate::sched::cache::{ClusterView, NodeInfo};
-use crate::sched::framework::{Builtin, CycleState, Filter, MAX_NODE_SCORE, Score, Slot, Status};
+use crate::sched::counters::{CounterKey, DomainMap};
+use crate::sched::framework::{Builtin, CycleState, Filter, Slot, Status};
 use crate::sched::pod_info::{PodInfo, tolerates_do_not_schedule};
 
 /// `ErrReasonConstraintsNotMatch`.
@@ -140,7 +143,7 @@ pub fn default_selector(cx: &ClusterView<'_>, pod: &PodInfo) -> Option<Selector>
 }
 
 /// Matching, non-terminating pods of `pod`'s namespace per node slot.
-fn counts_per_node(cx: &ClusterView<'_>, pod: &PodInfo, selector: &Selector) -> FxMap<u32, i64> {
+pub(super) fn counts_per_node(cx: &ClusterView<'_>, pod: &PodInfo, selector: &Selector) -> FxMap<u32, i64> {
     let mut out: FxMap<u32, i64> = FxMap::default();
     if selector.is_nothing() {
         return out;
@@ -156,8 +159,86 @@ fn counts_per_node(cx: &ClusterView<'_>, pod: &PodInfo, selector: &Selector) -> 
     out
 }
 
-fn has_all_keys(node: &NodeInfo<'_>, constraints: &[Constraint]) -> bool {
+pub(super) fn has_all_keys(node: &NodeInfo<'_>, constraints: &[Constraint]) -> bool {
     constraints.iter().all(|c| node.labels().contains_key(c.key))
+}
+
+/// One constraint's matching pods per domain: computed for this pod, or a snapshot of the
+/// incremental counter with the domain census.
+#[derive(Clone, Debug)]
+pub enum DomainCounts {
+    /// Domain value -> matching pods, every eligible domain listed.
+    Owned(FxMap<Symbol, i64>),
+    /// The counter's snapshot; every node with the key is an eligible domain.
+    Shared {
+        /// Matching pods by domain.
+        map: Arc<DomainMap>,
+        /// Nodes per domain value.
+        domains: Arc<FxMap<Symbol, u32>>,
+        /// The global minimum over the domains.
+        min: i64,
+    },
+}
+
+impl DomainCounts {
+    fn shared(map: Arc<DomainMap>, domains: Arc<FxMap<Symbol, u32>>) -> DomainCounts {
+        let mut nonzero = 0usize;
+        let mut min = i64::MAX;
+        for (v, c) in &map.values {
+            if *c > 0 && domains.contains_key(v) {
+                nonzero += 1;
+                min = min.min(*c);
+            }
+        }
+        let min = if domains.is_empty() {
+            i64::from(i32::MAX)
+        } else if nonzero < domains.len() {
+            0
+        } else {
+            min
+        };
+        DomainCounts::Shared { map, domains, min }
+    }
+
+    /// Matching pods in domain `v`.
+    pub fn get(&self, v: Symbol) -> i64 {
+        match self {
+            DomainCounts::Owned(m) => m.get(&v).copied().unwrap_or(0),
+            DomainCounts::Shared { map, .. } => map.get(Some(v)),
+        }
+    }
+
+    /// Number of eligible domains.
+    pub fn len(&self) -> usize {
+        match self {
+            DomainCounts::Owned(m) => m.len(),
+            DomainCounts::Shared { domains, .. } => domains.len(),
+        }
+    }
+
+    /// Whether no domain is eligible.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The global minimum (`MaxInt32` without domains).
+    pub fn min(&self) -> i64 {
+        match self {
+            DomainCounts::Owned(m) => m.values().copied().min().unwrap_or(i64::from(i32::MAX)),
+            DomainCounts::Shared { min, .. } => *min,
+        }
+    }
+
+    fn owned(&mut self) -> &mut FxMap<Symbol, i64> {
+        if let DomainCounts::Shared { map, domains, .. } = self {
+            let m = domains.keys().map(|v| (*v, map.get(Some(*v)))).collect();
+            *self = DomainCounts::Owned(m);
+        }
+        match self {
+            DomainCounts::Owned(m) => m,
+            DomainCounts::Shared { .. } => unreachable!("materialised"),
+        }
+    }
 }
 
 /// The filter's per-pod state: domain counts per constraint.
@@ -166,7 +247,7 @@ pub struct SpreadFilterState {
     /// The hard constraints.
     pub constraints: Vec<Constraint>,
     /// Per constraint: domain value -> matching pods.
-    pub counts: Vec<FxMap<Symbol, i64>>,
+    pub counts: Vec<DomainCounts>,
 }
 
 impl SpreadFilterState {
@@ -175,8 +256,28 @@ impl SpreadFilterState {
         if (c.len() as i64) < self.constraints[i].min_domains {
             return 0;
         }
-        c.values().copied().min().unwrap_or(i64::from(i32::MAX))
+        c.min()
     }
+}
+
+/// Whether every constraint counts every node (no node-affinity or taint limits apply), so the
+/// incremental counters give the exact domain counts.
+pub(super) fn counters_apply(pod: &PodInfo, constraints: &[Constraint]) -> bool {
+    constraints
+        .iter()
+        .all(|c| !c.honor_taints && (!c.honor_affinity || pod.template.no_node_affinity()))
+}
+
+pub(super) fn counter(cx: &ClusterView<'_>, pod: &PodInfo, c: &Constraint) -> Arc<DomainMap> {
+    cx.cache.counter(
+        cx.store,
+        CounterKey {
+            namespaces: Some(smallvec::smallvec![pod.namespace]),
+            selector: c.selector.clone(),
+            key: c.key,
+            skip_deleting: true,
+        },
+    )
 }
 
 /// The PodTopologySpread plugin.
@@ -199,7 +300,7 @@ impl Default for PodTopologySpread {
 }
 
 impl PodTopologySpread {
-    fn constraints(
+    pub(super) fn constraints(
         &self,
         cx: &ClusterView<'_>,
         pod: &PodInfo,
@@ -241,6 +342,12 @@ impl Filter for PodTopologySpread {
         if constraints.is_empty() {
             return Status::skip();
         }
+        if constraints.len() == 1 && counters_apply(pod, &constraints) {
+            let c = &constraints[0];
+            let counts = vec![DomainCounts::shared(counter(cx, pod, c), cx.cache.census(c.key))];
+            slot.write(state, SpreadFilterState { constraints, counts });
+            return Status::success();
+        }
         let per_node: Vec<FxMap<u32, i64>> = constraints
             .iter()
             .map(|c| counts_per_node(cx, pod, &c.selector))
@@ -259,6 +366,7 @@ impl Filter for PodTopologySpread {
                 *counts[i].entry(v).or_default() += per_node[i].get(&n).copied().unwrap_or(0);
             }
         }
+        let counts = counts.into_iter().map(DomainCounts::Owned).collect();
         slot.write(state, SpreadFilterState { constraints, counts });
         Status::success()
     }
@@ -279,7 +387,7 @@ impl Filter for PodTopologySpread {
                 return Status::unresolvable(ERR_MISSING_LABEL);
             };
             let self_match = i64::from(c.selector.matches(&pod.labels));
-            let matched = s.counts[i].get(&v).copied().unwrap_or(0);
+            let matched = s.counts[i].get(v);
             if matched + self_match - s.min_match(i) > c.max_skew {
                 return Status::unschedulable(ERR_SKEW);
             }
@@ -309,7 +417,7 @@ impl Filter for PodTopologySpread {
                 continue;
             }
             let v = node.labels().get(c.key).unwrap_or(Symbol::EMPTY);
-            *s.counts[i].entry(v).or_default() += if add { 1 } else { -1 };
+            *s.counts[i].owned().entry(v).or_default() += if add { 1 } else { -1 };
         }
     }
 
@@ -318,153 +426,4 @@ impl Filter for PodTopologySpread {
     }
 }
 
-/// The score's per-pod state.
-#[derive(Clone, Debug)]
-struct SpreadScoreState {
-    constraints: Vec<Constraint>,
-    ignored: Vec<u32>,
-    /// Per constraint (non-hostname): domain value -> matching pods.
-    counts: Vec<FxMap<Symbol, i64>>,
-    /// Per constraint: matching pods per node slot (hostname constraints).
-    per_node: Vec<FxMap<u32, i64>>,
-    weights: Vec<f64>,
-}
-
-impl Score for PodTopologySpread {
-    fn name(&self) -> &'static str {
-        "PodTopologySpread"
-    }
-
-    fn pre_score(
-        &self,
-        cx: &ClusterView<'_>,
-        pod: &PodInfo,
-        slot: Slot,
-        state: &mut CycleState,
-        nodes: &[u32],
-    ) -> Status {
-        if cx.nodes().is_empty() {
-            return Status::skip();
-        }
-        let require_all = !pod.spec().topology_spread_constraints.is_empty() || !self.system_defaulted;
-        let constraints = self.constraints(cx, pod, UnsatisfiableConstraintAction::ScheduleAnyway);
-        if constraints.is_empty() {
-            return Status::skip();
-        }
-        let mut ignored = Vec::new();
-        let mut counts: Vec<FxMap<Symbol, i64>> = vec![FxMap::default(); constraints.len()];
-        for &n in nodes {
-            let node = cx.node(n);
-            if require_all && !has_all_keys(&node, &constraints) {
-                ignored.push(n);
-                continue;
-            }
-            for (i, c) in constraints.iter().enumerate() {
-                if c.key != Symbol::HOSTNAME {
-                    counts[i]
-                        .entry(node.labels().get(c.key).unwrap_or(Symbol::EMPTY))
-                        .or_default();
-                }
-            }
-        }
-        let weights = constraints
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let size = if c.key == Symbol::HOSTNAME {
-                    nodes.len() - ignored.len()
-                } else {
-                    counts[i].len()
-                };
-                ((size + 2) as f64).ln()
-            })
-            .collect();
-        let per_node: Vec<FxMap<u32, i64>> = constraints
-            .iter()
-            .map(|c| counts_per_node(cx, pod, &c.selector))
-            .collect();
-        for &n in cx.nodes() {
-            let node = cx.node(n);
-            if require_all && !has_all_keys(&node, &constraints) {
-                continue;
-            }
-            for (i, c) in constraints.iter().enumerate() {
-                if c.key == Symbol::HOSTNAME || !c.includes(pod, &node) {
-                    continue;
-                }
-                let v = node.labels().get(c.key).unwrap_or(Symbol::EMPTY);
-                if let Some(cnt) = counts[i].get_mut(&v) {
-                    *cnt += per_node[i].get(&n).copied().unwrap_or(0);
-                }
-            }
-        }
-        ignored.sort_unstable();
-        slot.write(
-            state,
-            SpreadScoreState {
-                constraints,
-                ignored,
-                counts,
-                per_node,
-                weights,
-            },
-        );
-        Status::success()
-    }
-
-    fn score(
-        &self,
-        _: &ClusterView<'_>,
-        _: &PodInfo,
-        slot: Slot,
-        state: &CycleState,
-        node: &NodeInfo<'_>,
-    ) -> i64 {
-        let Some(s) = slot.read::<SpreadScoreState>(state) else {
-            return 0;
-        };
-        if s.ignored.binary_search(&node.slot()).is_ok() {
-            return 0;
-        }
-        let mut score = 0.0f64;
-        for (i, c) in s.constraints.iter().enumerate() {
-            if let Some(v) = node.labels().get(c.key) {
-                let cnt = if c.key == Symbol::HOSTNAME {
-                    s.per_node[i].get(&node.slot()).copied().unwrap_or(0)
-                } else {
-                    s.counts[i].get(&v).copied().unwrap_or(0)
-                };
-                score += cnt as f64 * s.weights[i] + (c.max_skew - 1) as f64;
-            }
-        }
-        score.round() as i64
-    }
-
-    fn normalize(&self, _: &PodInfo, slot: Slot, state: &CycleState, nodes: &[u32], scores: &mut [i64]) {
-        let Some(s) = slot.read::<SpreadScoreState>(state) else {
-            return;
-        };
-        let ignored = |n: u32| s.ignored.binary_search(&n).is_ok();
-        let (mut min, mut max) = (i64::MAX, 0i64);
-        for (i, &n) in nodes.iter().enumerate() {
-            if ignored(n) {
-                continue;
-            }
-            min = min.min(scores[i]);
-            max = max.max(scores[i]);
-        }
-        for (i, &n) in nodes.iter().enumerate() {
-            scores[i] = if ignored(n) {
-                0
-            } else if max == 0 {
-                MAX_NODE_SCORE
-            } else {
-                MAX_NODE_SCORE * (max + min - scores[i]) / max
-            };
-        }
-    }
-
-    fn builtin(&self) -> Option<Builtin> {
-        Some(Builtin::PodTopologySpread)
-    }
-}
+mod score;
