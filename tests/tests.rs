@@ -1,4 +1,5 @@
 //! kubesim's integration tests, one module per area (one binary to link).
 
 mod quantity_vectors;
+mod scheduler;
 mod selector_vectors;
