@@ -133,6 +133,14 @@ pub fn strategy_score(strategy: &Strategy, pairs: &[(i64, i64, i64)]) -> i64 {
 /// `balancedResourceScorer`: 100 × (1 − standard deviation of the utilisation fractions), in
 /// float64 as Kubernetes computes it.
 pub fn balanced_score(pairs: &[(i64, i64)]) -> i64 {
+    if let [(r1, a1), (r2, a2)] = *pairs
+        && a1 != 0
+        && a2 != 0
+    {
+        let f1 = (r1 as f64 / a1 as f64).min(1.0);
+        let f2 = (r2 as f64 / a2 as f64).min(1.0);
+        return ((1.0 - ((f1 - f2) / 2.0).abs()) * MAX_NODE_SCORE as f64) as i64;
+    }
     let mut fractions: SmallVec<[f64; 4]> = SmallVec::new();
     let mut total = 0.0f64;
     for &(req, alloc) in pairs {
@@ -301,8 +309,36 @@ impl NodeResourcesFit {
         out
     }
 
+    /// Whether `t` fits `node` (what [`NodeResourcesFit::insufficient`] finds empty, without
+    /// building the reasons).
+    pub fn fits(&self, t: &Template, node: &NodeInfo<'_>) -> bool {
+        if node.pod_count() + 1 > node.allowed_pods() {
+            return false;
+        }
+        let r = &t.requests;
+        let short = |amount: i64, res: Res| amount > 0 && amount > node.allocatable(res) - node.requested(res);
+        if short(r.cpu, Res::Cpu) || short(r.memory, Res::Memory) || short(r.ephemeral, Res::Ephemeral) {
+            return false;
+        }
+        r.scalars.is_empty() || self.insufficient_template(t, node).is_empty()
+    }
+
     /// The score of `node` for `t` (without the plugin weight).
     pub fn score_node(&self, t: &Template, node: &NodeInfo<'_>) -> i64 {
+        if self.strategy == Strategy::LeastAllocated && self.resources.as_slice() == default_resources().as_slice() {
+            // The default: CPU and memory, weight 1 each (same arithmetic as strategy_score).
+            let (mut sum, mut weights) = (0, 0);
+            for (req, alloc) in [
+                (node.non_zero_cpu() + t.non_zero_cpu, node.allocatable(Res::Cpu)),
+                (node.non_zero_memory() + t.non_zero_memory, node.allocatable(Res::Memory)),
+            ] {
+                if alloc != 0 {
+                    sum += least_requested_score(req, alloc);
+                    weights += 1;
+                }
+            }
+            return if weights == 0 { 0 } else { sum / weights };
+        }
         let mut pairs: SmallVec<[(i64, i64, i64); 4]> = SmallVec::new();
         for &(r, w) in &self.resources {
             let (alloc, req) = alloc_request(node, r, pod_score_request(t, r, false), false);
@@ -325,10 +361,10 @@ impl Filter for NodeResourcesFit {
         _: &CycleState,
         node: &NodeInfo<'_>,
     ) -> Status {
-        let ins = self.insufficient(pod, node);
-        if ins.is_empty() {
+        if self.fits(&pod.template, node) {
             return Status::success();
         }
+        let ins = self.insufficient(pod, node);
         let code = if ins.iter().any(|i| i.unresolvable) {
             Code::UnschedulableAndUnresolvable
         } else {
@@ -384,6 +420,13 @@ impl BalancedAllocation {
 
     /// The score of `node` for `t`.
     pub fn score_node(&self, t: &Template, node: &NodeInfo<'_>) -> i64 {
+        if self.resources.as_slice() == default_resources().as_slice() {
+            let pairs = [
+                (node.requested(Res::Cpu) + t.requests.cpu, node.allocatable(Res::Cpu)),
+                (node.requested(Res::Memory) + t.requests.memory, node.allocatable(Res::Memory)),
+            ];
+            return balanced_score(&pairs);
+        }
         let mut pairs: SmallVec<[(i64, i64); 4]> = SmallVec::new();
         for &(r, _) in &self.resources {
             let (alloc, req) = alloc_request(node, r, pod_score_request(t, r, true), true);

@@ -159,6 +159,13 @@ pub(super) fn counts_per_node(cx: &ClusterView<'_>, pod: &PodInfo, selector: &Se
     out
 }
 
+fn self_matches(pod: &PodInfo, constraints: &[Constraint]) -> Vec<i64> {
+    constraints
+        .iter()
+        .map(|c| i64::from(c.selector.matches(&pod.labels)))
+        .collect()
+}
+
 pub(super) fn has_all_keys(node: &NodeInfo<'_>, constraints: &[Constraint]) -> bool {
     constraints.iter().all(|c| node.labels().contains_key(c.key))
 }
@@ -248,6 +255,8 @@ pub struct SpreadFilterState {
     pub constraints: Vec<Constraint>,
     /// Per constraint: domain value -> matching pods.
     pub counts: Vec<DomainCounts>,
+    /// Per constraint: whether the pod matches its own selector.
+    pub self_match: Vec<i64>,
 }
 
 impl SpreadFilterState {
@@ -345,7 +354,15 @@ impl Filter for PodTopologySpread {
         if constraints.len() == 1 && counters_apply(pod, &constraints) {
             let c = &constraints[0];
             let counts = vec![DomainCounts::shared(counter(cx, pod, c), cx.cache.census(c.key))];
-            slot.write(state, SpreadFilterState { constraints, counts });
+            let self_match = self_matches(pod, &constraints);
+            slot.write(
+                state,
+                SpreadFilterState {
+                    constraints,
+                    counts,
+                    self_match,
+                },
+            );
             return Status::success();
         }
         let per_node: Vec<FxMap<u32, i64>> = constraints
@@ -367,7 +384,15 @@ impl Filter for PodTopologySpread {
             }
         }
         let counts = counts.into_iter().map(DomainCounts::Owned).collect();
-        slot.write(state, SpreadFilterState { constraints, counts });
+        let self_match = self_matches(pod, &constraints);
+        slot.write(
+            state,
+            SpreadFilterState {
+                constraints,
+                counts,
+                self_match,
+            },
+        );
         Status::success()
     }
 
@@ -386,9 +411,8 @@ impl Filter for PodTopologySpread {
             let Some(v) = node.labels().get(c.key) else {
                 return Status::unresolvable(ERR_MISSING_LABEL);
             };
-            let self_match = i64::from(c.selector.matches(&pod.labels));
             let matched = s.counts[i].get(v);
-            if matched + self_match - s.min_match(i) > c.max_skew {
+            if matched + s.self_match[i] - s.min_match(i) > c.max_skew {
                 return Status::unschedulable(ERR_SKEW);
             }
         }
