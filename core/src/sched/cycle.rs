@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use bumpalo::Bump;
 use rayon::prelude::*;
 
 use super::bitset::Bitset;
@@ -323,6 +324,7 @@ pub fn schedule(
     mask: Option<&Bitset>,
     next_start: &mut usize,
     rng: &mut Rng,
+    scratch: &Bump,
 ) -> Outcome {
     let cache = env.cx.cache;
     let num_all = cache.node_count();
@@ -365,7 +367,9 @@ pub fn schedule(
     } else {
         num_feasible_nodes_to_find(env.percentage, len)
     };
-    let mut feasible: Vec<u32> = Vec::new();
+    // Per-cycle scratch: the feasible nodes (at most k) live in the bump arena.
+    let feasible_buf: &mut [u32] = scratch.alloc_slice_fill_copy(k.min(len), 0);
+    let mut found = 0usize;
     let mut examined: Vec<(u32, Eval)> = Vec::new();
     let mut failures = 0usize;
     let start = if len == 0 { 0 } else { *next_start % len };
@@ -416,10 +420,11 @@ pub fn schedule(
             let slot = nodes[(start + base + j) % len];
             match e {
                 Eval::Feasible => {
-                    if feasible.len() == k {
+                    if found == k {
                         break 'scan;
                     }
-                    feasible.push(slot);
+                    feasible_buf[found] = slot;
+                    found += 1;
                     examined.push((slot, Eval::Feasible));
                 }
                 other => {
@@ -430,6 +435,7 @@ pub fn schedule(
         }
         i += w;
     }
+    let feasible: &[u32] = &feasible_buf[..found];
     let processed = feasible.len() + failures;
     *next_start = (*next_start + processed) % num_all;
     if feasible.is_empty() {
@@ -441,8 +447,8 @@ pub fn schedule(
             feasible: 1,
         };
     }
-    let totals = score_nodes(env, pod, &mut state, &feasible);
-    let slot = select(&feasible, &totals, rng);
+    let totals = score_nodes(env, pod, &mut state, feasible, scratch);
+    let slot = select(feasible, totals, rng);
     Outcome::Chosen {
         slot,
         feasible: feasible.len(),
@@ -450,25 +456,36 @@ pub fn schedule(
 }
 
 /// Pre-scores, scores, normalises and weights: the total score of each feasible node.
-pub fn score_nodes(env: &Env<'_>, pod: &PodInfo, state: &mut CycleState, feasible: &[u32]) -> Vec<i64> {
+pub fn score_nodes<'b>(
+    env: &Env<'_>,
+    pod: &PodInfo,
+    state: &mut CycleState,
+    feasible: &[u32],
+    scratch: &'b Bump,
+) -> &'b [i64] {
     let scores = env.profile.scores();
     for (i, (s, _)) in scores.iter().enumerate() {
         if s.pre_score(&env.cx, pod, Slot::score(i), state, feasible).code == Code::Skip {
             state.skip_score[i] = true;
         }
     }
-    let mut totals = vec![0i64; feasible.len()];
+    let totals: &mut [i64] = scratch.alloc_slice_fill_copy(feasible.len(), 0);
+    let raw: &mut [i64] = scratch.alloc_slice_fill_copy(feasible.len(), 0);
     let state = &*state;
     for (i, (s, w)) in scores.iter().enumerate() {
         if state.skip_score[i] {
             continue;
         }
         let slot = Slot::score(i);
-        let mut raw = par_map(env, feasible.len(), |j| {
-            s.score(&env.cx, pod, slot, state, &env.cx.node(feasible[j]))
-        });
-        s.normalize(pod, slot, state, feasible, &mut raw);
-        for (t, r) in totals.iter_mut().zip(raw) {
+        let score = |j: usize| s.score(&env.cx, pod, slot, state, &env.cx.node(feasible[j]));
+        match env.pool {
+            Some(_) if feasible.len() >= PARALLEL_MIN => {
+                raw.copy_from_slice(&par_map(env, feasible.len(), score))
+            }
+            _ => raw.iter_mut().enumerate().for_each(|(j, r)| *r = score(j)),
+        }
+        s.normalize(pod, slot, state, feasible, raw);
+        for (t, r) in totals.iter_mut().zip(raw.iter()) {
             *t += w * r;
         }
     }

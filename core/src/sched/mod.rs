@@ -125,6 +125,8 @@ pub struct Scheduler {
     spread_skip: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, bool)>,
     unschedulable_reason: crate::intern::Symbol,
     flags: sync::ProfileFlags,
+    /// Per-cycle scratch (feasible nodes, score vectors), reset before each general cycle.
+    scratch: bumpalo::Bump,
 }
 
 impl Scheduler {
@@ -157,6 +159,7 @@ impl Scheduler {
             spread_skip: Default::default(),
             unschedulable_reason: crate::intern::Symbol::intern("Unschedulable"),
             flags,
+            scratch: bumpalo::Bump::new(),
         }
     }
 
@@ -278,7 +281,15 @@ impl Scheduler {
             &self.nominator,
             self.config.percentage_of_nodes_to_score,
         );
-        cycle::schedule(&env, info, mask.as_deref(), &mut self.next_start, &mut self.rng)
+        self.scratch.reset();
+        cycle::schedule(
+            &env,
+            info,
+            mask.as_deref(),
+            &mut self.next_start,
+            &mut self.rng,
+            &self.scratch,
+        )
     }
 
     /// Earliest time something becomes schedulable again (back-off expiry), for the

@@ -316,7 +316,8 @@ impl NodeResourcesFit {
             return false;
         }
         let r = &t.requests;
-        let short = |amount: i64, res: Res| amount > 0 && amount > node.allocatable(res) - node.requested(res);
+        let short =
+            |amount: i64, res: Res| amount > 0 && amount > node.allocatable(res) - node.requested(res);
         if short(r.cpu, Res::Cpu) || short(r.memory, Res::Memory) || short(r.ephemeral, Res::Ephemeral) {
             return false;
         }
@@ -325,12 +326,17 @@ impl NodeResourcesFit {
 
     /// The score of `node` for `t` (without the plugin weight).
     pub fn score_node(&self, t: &Template, node: &NodeInfo<'_>) -> i64 {
-        if self.strategy == Strategy::LeastAllocated && self.resources.as_slice() == default_resources().as_slice() {
+        if self.strategy == Strategy::LeastAllocated
+            && self.resources.as_slice() == default_resources().as_slice()
+        {
             // The default: CPU and memory, weight 1 each (same arithmetic as strategy_score).
             let (mut sum, mut weights) = (0, 0);
             for (req, alloc) in [
                 (node.non_zero_cpu() + t.non_zero_cpu, node.allocatable(Res::Cpu)),
-                (node.non_zero_memory() + t.non_zero_memory, node.allocatable(Res::Memory)),
+                (
+                    node.non_zero_memory() + t.non_zero_memory,
+                    node.allocatable(Res::Memory),
+                ),
             ] {
                 if alloc != 0 {
                     sum += least_requested_score(req, alloc);
@@ -422,8 +428,14 @@ impl BalancedAllocation {
     pub fn score_node(&self, t: &Template, node: &NodeInfo<'_>) -> i64 {
         if self.resources.as_slice() == default_resources().as_slice() {
             let pairs = [
-                (node.requested(Res::Cpu) + t.requests.cpu, node.allocatable(Res::Cpu)),
-                (node.requested(Res::Memory) + t.requests.memory, node.allocatable(Res::Memory)),
+                (
+                    node.requested(Res::Cpu) + t.requests.cpu,
+                    node.allocatable(Res::Cpu),
+                ),
+                (
+                    node.requested(Res::Memory) + t.requests.memory,
+                    node.allocatable(Res::Memory),
+                ),
             ];
             return balanced_score(&pairs);
         }

@@ -399,7 +399,7 @@ impl Filter for PodTopologySpread {
     fn filter(
         &self,
         _: &ClusterView<'_>,
-        pod: &PodInfo,
+        _: &PodInfo,
         slot: Slot,
         state: &CycleState,
         node: &NodeInfo<'_>,
