@@ -3,7 +3,7 @@
 //! attempt), and the unschedulable pods, parked until a cluster event that could make them fit
 //! (for one of the plugins that rejected them) or until they have waited 5 minutes.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
@@ -131,7 +131,8 @@ impl PartialOrd for ActiveKey {
 pub struct SchedulingQueue {
     pods: Vec<Option<QueuedPod>>,
     active: BinaryHeap<ActiveKey>,
-    backoff: BinaryHeap<Reverse<(Time, u64, u32)>>,
+    backoff: BTreeSet<(Time, u64, u32)>,
+    active_count: usize,
     unschedulable: BTreeMap<u64, u32>,
     by_event: [BTreeSet<(u64, u32)>; event::COUNT],
     seq: u64,
@@ -159,7 +160,36 @@ impl SchedulingQueue {
         self.pods.get(slot as usize).and_then(Option::as_ref)
     }
 
+    /// Takes a pod out of the bookkeeping of the queue it is in.
+    fn leave(&mut self, slot: u32) {
+        let Some(q) = self.pods.get(slot as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        let (seq, events, place, timestamp, attempts) = (q.seq, q.events, q.place, q.timestamp, q.attempts);
+        match place {
+            Where::Active => self.active_count -= 1,
+            Where::Backoff => {
+                self.backoff
+                    .remove(&(timestamp.plus_millis(backoff_ms(attempts)), seq, slot));
+            }
+            Where::Unschedulable => {
+                self.unschedulable.remove(&seq);
+                for (bit, set) in self.by_event.iter_mut().enumerate() {
+                    if events & (1 << bit) != 0 {
+                        set.remove(&(seq, slot));
+                    }
+                }
+            }
+            Where::InFlight => {}
+        }
+        if let Some(q) = self.pods[slot as usize].as_mut() {
+            q.place = Where::InFlight;
+        }
+    }
+
     fn push_active(&mut self, slot: u32) {
+        self.leave(slot);
+        self.active_count += 1;
         let seq = self.next_seq();
         let q = self.pods[slot as usize].as_mut().expect("queued");
         q.place = Where::Active;
@@ -173,12 +203,13 @@ impl SchedulingQueue {
     }
 
     fn push_backoff(&mut self, slot: u32) {
+        self.leave(slot);
         let seq = self.next_seq();
         let q = self.pods[slot as usize].as_mut().expect("queued");
         q.place = Where::Backoff;
         q.seq = seq;
         let expiry = q.timestamp.plus_millis(backoff_ms(q.attempts));
-        self.backoff.push(Reverse((expiry, seq, slot)));
+        self.backoff.insert((expiry, seq, slot));
     }
 
     /// Adds a new pending pod to the active queue (no-op if it is already queued).
@@ -202,7 +233,7 @@ impl SchedulingQueue {
             attempts: 0,
             events: event::ALL,
             seq: 0,
-            place: Where::Active,
+            place: Where::InFlight,
         });
         self.len += 1;
         self.push_active(slot);
@@ -234,32 +265,23 @@ impl SchedulingQueue {
 
     /// Forgets a pod (deleted or bound elsewhere).
     pub fn remove(&mut self, slot: u32) {
-        let Some(q) = self.pods.get_mut(slot as usize).and_then(Option::take) else {
+        if self.get(slot).is_none() {
             return;
-        };
-        self.len -= 1;
-        if q.place == Where::Unschedulable {
-            self.unschedulable.remove(&q.seq);
-            for (bit, set) in self.by_event.iter_mut().enumerate() {
-                if q.events & (1 << bit) != 0 {
-                    set.remove(&(q.seq, slot));
-                }
-            }
         }
+        self.leave(slot);
+        self.pods[slot as usize] = None;
+        self.len -= 1;
         // Heap entries are dropped lazily (their seq no longer matches).
     }
 
     /// Moves back-off pods whose back-off expired, and pods unschedulable for over 5 minutes,
     /// to the active queue.
     pub fn flush(&mut self, now: Time) {
-        while let Some(Reverse((expiry, seq, slot))) = self.backoff.peek().copied() {
+        while let Some(&(expiry, _, slot)) = self.backoff.first() {
             if expiry > now {
                 break;
             }
-            self.backoff.pop();
-            if self.live(slot, seq, Where::Backoff) {
-                self.push_active(slot);
-            }
+            self.push_active(slot);
         }
         let stale: Vec<u32> = self
             .unschedulable
@@ -283,8 +305,8 @@ impl SchedulingQueue {
     pub fn pop(&mut self) -> Option<u32> {
         while let Some(k) = self.active.pop() {
             if self.live(k.slot, k.seq, Where::Active) {
+                self.leave(k.slot);
                 let q = self.pods[k.slot as usize].as_mut().expect("queued");
-                q.place = Where::InFlight;
                 q.attempts += 1;
                 return Some(k.slot);
             }
@@ -307,10 +329,12 @@ impl SchedulingQueue {
     /// The pod did not fit: park it until one of `events` happens (or put it in back-off
     /// right away when `backoff` is set: an error, or an event happened during its cycle).
     pub fn failed(&mut self, slot: u32, events: u32, now: Time, backoff: bool) {
-        let seq = self.next_seq();
-        let Some(q) = self.pods.get_mut(slot as usize).and_then(Option::as_mut) else {
+        if self.get(slot).is_none() {
             return;
-        };
+        }
+        self.leave(slot);
+        let seq = self.next_seq();
+        let q = self.pods[slot as usize].as_mut().expect("queued");
         q.timestamp = now;
         q.events = events;
         if backoff {
@@ -332,13 +356,7 @@ impl SchedulingQueue {
         if q.place != Where::Unschedulable {
             return;
         }
-        let (seq, events) = (q.seq, q.events);
-        self.unschedulable.remove(&seq);
-        for (bit, set) in self.by_event.iter_mut().enumerate() {
-            if events & (1 << bit) != 0 {
-                set.remove(&(seq, slot));
-            }
-        }
+        self.leave(slot);
         let q = self.get(slot).expect("queued");
         if q.timestamp.plus_millis(backoff_ms(q.attempts)) > now {
             self.push_backoff(slot);
@@ -370,12 +388,7 @@ impl SchedulingQueue {
         if self.has_active() {
             return Some(now);
         }
-        let backoff = self
-            .backoff
-            .iter()
-            .filter(|Reverse((_, seq, slot))| self.live(*slot, *seq, Where::Backoff))
-            .map(|Reverse((t, _, _))| *t)
-            .min();
+        let backoff = self.backoff.first().map(|(t, _, _)| *t);
         let stale = self
             .unschedulable
             .values()
