@@ -30,7 +30,7 @@ fn main() {
     let t = Instant::now();
     let mut p = prepare(w, cfg, 1);
     eprintln!("prepare {:?}", t.elapsed());
-    for _ in 0..2 {
+    for _ in 0..1 {
         let a0 = p.sched.stats().attempts;
         let f0 = p.sched.stats().fast_path;
         let keys = p.create_measured();

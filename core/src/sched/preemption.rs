@@ -240,14 +240,16 @@ pub fn preempt(
             "preemption: not eligible due to a terminating pod on the nominated node.".into(),
         );
     }
+    let mut code_by_slot: Vec<Option<Code>> =
+        vec![diag.absent.as_ref().map(|a| a.code); cache.slot_capacity()];
+    for (slot, st) in &diag.node_status {
+        code_by_slot[*slot as usize] = Some(st.code);
+    }
     let potential: Vec<u32> = cache
         .order()
         .iter()
         .copied()
-        .filter(|s| {
-            diag.status_of(*s)
-                .is_some_and(|st| st.code == Code::Unschedulable)
-        })
+        .filter(|s| code_by_slot[*s as usize] == Some(Code::Unschedulable))
         .collect();
     let no_candidates = |statuses: Vec<(u32, Status)>| {
         let d = Diagnosis {
