@@ -1,7 +1,14 @@
+//! Per-phase timing of one workload outside criterion (reading the feed, scheduling, reading
+//! back the binds), for profiling:
+//! `cargo run --release -p kubesim-benches --example probe -- basic 5000 10000 1000 [pct100]`
+//! (shape basic|aff|anti|spread|pre|sel, nodes, measured pods, initial pods).
+
+use std::time::Instant;
+
 use kubesim::events::EventLog;
 use kubesim::sched::SchedulerConfig;
 use kubesim_benches::scheduler::{Shape, Workload, prepare};
-use std::time::Instant;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let shape = match args.get(1).map(|s| s.as_str()).unwrap_or("basic") {
@@ -12,17 +19,15 @@ fn main() {
         "sel" => Shape::Selective,
         _ => Shape::Basic,
     };
-    let nodes: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5000);
-    let measured: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10000);
-    let init: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let exhaustive = args.get(5).is_some();
+    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let (nodes, measured, init) = (arg(2, 5000), arg(3, 10000), arg(4, 1000));
     let w = Workload {
         shape,
         nodes,
         init_pods: init,
         measured_pods: measured,
     };
-    let cfg = if exhaustive {
+    let cfg = if args.get(5).is_some() {
         SchedulerConfig::exhaustive()
     } else {
         SchedulerConfig::default()
@@ -30,22 +35,29 @@ fn main() {
     let t = Instant::now();
     let mut p = prepare(w, cfg, 1);
     eprintln!("prepare {:?}", t.elapsed());
-    for _ in 0..1 {
-        let a0 = p.sched.stats().attempts;
-        let f0 = p.sched.stats().fast_path;
+    for _ in 0..3 {
+        let (a0, f0) = (p.sched.stats().attempts, p.sched.stats().fast_path);
         let keys = p.create_measured();
         let t0 = Instant::now();
         p.sched.sync(&mut p.store, p.now);
         let t1 = Instant::now();
-        let mut ev = EventLog::counting();
-        let s = p.sched.schedule_pending(&mut p.store, p.now, &mut ev);
+        let mut bound = 0;
+        for _ in 0..64 {
+            bound += p
+                .sched
+                .schedule_pending(&mut p.store, p.now, &mut EventLog::counting())
+                .scheduled;
+            match p.sched.next_wakeup() {
+                Some(t) if p.sched.pending() > 0 => p.now = p.now.max(t),
+                _ => break,
+            }
+        }
         let t2 = Instant::now();
         p.sched.sync(&mut p.store, p.now);
         let t3 = Instant::now();
-        let b = s.scheduled;
         let per = |a: Instant, b: Instant| (b - a).as_nanos() as f64 / measured as f64;
         eprintln!(
-            "sync-in {:.0}ns sched {:.0}ns sync-out {:.0}ns per pod; total {:.0} pods/s; bound {b} attempts {} fast {}",
+            "feed {:.0} ns, schedule {:.0} ns, binds back {:.0} ns per pod; {:.0} pods/s; bound {bound}, cycles {}, fast {}",
             per(t0, t1),
             per(t1, t2),
             per(t2, t3),
