@@ -203,6 +203,8 @@ pub struct ClusterCache {
     pub(crate) dirty: Vec<u32>,
     /// Incremental topology counts and inter-pod term groups.
     pub(crate) counters: Mutex<Counters>,
+    /// The node set or zones changed: the order is rebuilt by [`ClusterCache::refresh`].
+    order_dirty: bool,
 }
 
 impl ClusterCache {
@@ -316,7 +318,7 @@ impl ClusterCache {
                     let old_zone = std::mem::replace(&mut rec.zone, zone.clone());
                     self.zone_remove(&old_zone, slot as u32);
                     self.zone_add(&zone, slot as u32);
-                    self.rebuild_order();
+                    self.order_dirty = true;
                 }
             }
             None => {
@@ -336,7 +338,7 @@ impl ClusterCache {
                 });
                 self.by_name.insert(name, slot as u32);
                 self.zone_add(&zone, slot as u32);
-                self.rebuild_order();
+                self.order_dirty = true;
                 self.set_node_columns(slot, node);
                 if let Some(orphans) = self.orphans.remove(&name) {
                     for p in orphans {
@@ -403,7 +405,7 @@ impl ClusterCache {
             self.orphans.entry(rec.name).or_default().push(p);
         }
         self.zone_remove(&rec.zone, slot as u32);
-        self.rebuild_order();
+        self.order_dirty = true;
         self.node_epoch += 1;
         true
     }
@@ -424,6 +426,15 @@ impl ClusterCache {
             if list.is_empty() {
                 self.zones.remove(i);
             }
+        }
+    }
+
+    /// Brings the node order up to date after nodes were added, removed or moved between
+    /// zones (once per batch of changes rather than once per node).
+    pub fn refresh(&mut self) {
+        if self.order_dirty {
+            self.order_dirty = false;
+            self.rebuild_order();
         }
     }
 

@@ -179,6 +179,7 @@ impl Scheduler {
                 self.cache.upsert_node(k, n);
             }
         }
+        self.cache.refresh();
         let pods: Vec<Key<Pod>> = store.iter::<Pod>().map(|(k, _)| k).collect();
         for k in pods {
             self.pod_changed(store, k, now);

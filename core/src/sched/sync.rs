@@ -70,6 +70,7 @@ impl Scheduler {
         }
         store.advance(&cursor, n);
         self.cursor = Some(cursor);
+        self.cache.refresh();
         if events != 0 {
             self.queue.on_event(events, now);
         }
