@@ -70,6 +70,11 @@ impl FastScoring {
         if self.simple && t.requests.scalars.is_empty() {
             return self.leaf_simple(cache, t, slot);
         }
+        self.leaf_general(cache, t, slot)
+    }
+
+    /// The leaf through the plugins' own functions (the twin of the column path).
+    pub(crate) fn leaf_general(&self, cache: &ClusterCache, t: &Template, slot: u32) -> Option<i32> {
         let node = cache.node_info(slot);
         if let Some(fit) = &self.fit_filter
             && !fit.insufficient_template(t, &node).is_empty()

@@ -260,3 +260,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The fast path's score columns (leaves computed from the columns) against the plugins
+    /// run one by one on every node.
+    #[test]
+    fn score_leaves_agree_with_the_plugins(seed in any::<u64>(), nodes in 1usize..30, pods in 1usize..60) {
+        use crate::sched::framework::{Filter, Score, Slot, CycleState};
+        let f = Features { inter_pod: false, ports: false, prefer_taints: false };
+        let mut w = world(seed, nodes, pods, f, SchedulerConfig::default());
+        settle(&mut w);
+        let profile = Profile::default();
+        let scoring = crate::sched::fast::FastScoring::of(&profile).unwrap();
+        let cache = w.sched.cache();
+        let cx = ClusterView { cache, store: &w.store };
+        let mut templates = crate::sched::pod_info::Templates::default();
+        let fit = crate::sched::plugins::NodeResourcesFit::default();
+        let bal = crate::sched::plugins::BalancedAllocation::default();
+        for k in w.keys.iter().take(5) {
+            let p = w.store.get(*k).unwrap();
+            let info = crate::sched::PodInfo::new(*k, p, templates.get(&p.spec));
+            let t = &info.template;
+            let mask = compute_mask(&cx, &profile, t);
+            let state = CycleState::new(1, 1);
+            for &slot in cache.order() {
+                let node = cache.node_info(slot);
+                let expected = (mask.get(slot as usize)
+                    && fit.filter(&cx, &info, Slot::filter(0), &state, &node).is_success())
+                .then(|| {
+                    let b = if bal.skips(t) { 0 } else { bal.score(&cx, &info, Slot::score(0), &state, &node) };
+                    (300 + fit.score(&cx, &info, Slot::score(0), &state, &node) + b) as i32
+                });
+                prop_assert_eq!(scoring.leaf(cache, t, &mask, slot), expected);
+                let general = mask.get(slot as usize).then(|| scoring.leaf_general(cache, t, slot)).flatten();
+                prop_assert_eq!(general, expected);
+            }
+        }
+    }
+}
