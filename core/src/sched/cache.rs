@@ -578,6 +578,17 @@ impl ClusterCache {
         })
     }
 
+    /// Whether no two nodes share a `kubernetes.io/hostname` value (then a hostname domain is
+    /// one node).
+    pub fn unique_hostnames(&self) -> bool {
+        if let Some(u) = self.counters.lock().expect("counters").unique_hostnames {
+            return u;
+        }
+        let u = self.census(Symbol::HOSTNAME).values().all(|n| *n == 1);
+        self.counters.lock().expect("counters").unique_hostnames = Some(u);
+        u
+    }
+
     /// A node's view.
     pub fn node_info(&self, slot: u32) -> NodeInfo<'_> {
         NodeInfo {

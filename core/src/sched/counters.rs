@@ -133,6 +133,8 @@ pub struct Counters {
     /// Term groups by (template address, namespace).
     pub groups: FxMap<(usize, Symbol), TermGroup>,
     tick: u64,
+    /// Whether every node's hostname label is unique (memoised until node labels change).
+    pub(crate) unique_hostnames: Option<bool>,
 }
 
 /// Counters unused for this many builds are dropped.
@@ -143,6 +145,7 @@ impl Counters {
     pub fn clear_domains(&mut self) {
         self.counters.clear();
         self.census.clear();
+        self.unique_hostnames = None;
     }
 
     /// A bound pod was added (`by = 1`) or removed (`-1`) on a node labelled `labels`.

@@ -14,10 +14,12 @@ use super::cycle::num_feasible_nodes_to_find;
 use super::framework::{Builtin, MAX_NODE_SCORE};
 use super::plugins::node_resources::{balanced_score, strategy_score};
 use super::plugins::{BalancedAllocation, NodeResourcesFit, Strategy};
-use super::pod_info::Template;
+use super::pod_info::{AffinityTerm, Template};
 use super::profile::Profile;
 use super::segtree::SelectTree;
 use crate::collections::FxMap;
+use crate::intern::Symbol;
+use crate::labels::Labels;
 use crate::rng::Rng;
 
 /// Most classes kept at once (least recently used evicted).
@@ -63,8 +65,20 @@ impl FastScoring {
     }
 
     /// The leaf of node `slot` for template `t`: its total score if feasible.
-    pub fn leaf(&self, cache: &ClusterCache, t: &Template, mask: &Bitset, slot: u32) -> Option<i32> {
+    pub fn leaf(
+        &self,
+        cache: &ClusterCache,
+        t: &Template,
+        mask: &Bitset,
+        slot: u32,
+        anti: Option<&AntiCheck>,
+    ) -> Option<i32> {
         if !mask.get(slot as usize) {
+            return None;
+        }
+        if let Some(a) = anti
+            && !a.passes(cache, slot)
+        {
             return None;
         }
         if self.simple && t.requests.scalars.is_empty() {
@@ -132,8 +146,48 @@ impl FastScoring {
     }
 }
 
+/// Required anti-affinity over `kubernetes.io/hostname` (unique per node) checked node by node:
+/// the pod's own terms against the pods on the node, and those pods' terms against the pod.
+/// Both change only where a pod lands or leaves, so a class's leaves stay exact.
+#[derive(Clone, Debug)]
+pub struct AntiCheck {
+    /// The pod's labels.
+    pub labels: Labels,
+    /// The pod's namespace.
+    pub namespace: Symbol,
+    /// The pod's required anti-affinity terms (all on the hostname key, without namespace
+    /// selectors).
+    pub terms: Vec<AffinityTerm>,
+}
+
+impl AntiCheck {
+    /// Whether InterPodAffinity's filter passes on node `slot`.
+    pub fn passes(&self, cache: &ClusterCache, slot: u32) -> bool {
+        let node = cache.node(slot);
+        if node.node.metadata.labels.get(Symbol::HOSTNAME).is_none() {
+            return true;
+        }
+        let none = Labels::new();
+        node.pods.iter().filter_map(|p| cache.pod(*p)).all(|r| {
+            let e = &r.info;
+            !self
+                .terms
+                .iter()
+                .any(|t| t.matches(self.namespace, e.namespace, &e.labels, &none))
+                && !e.template.affinity.required_anti_affinity.iter().any(|t| {
+                    t.topology_key == Symbol::HOSTNAME
+                        && t.matches(e.namespace, self.namespace, &self.labels, &none)
+                })
+        })
+    }
+}
+
+/// A class: a template, and the labels and namespace when anti-affinity makes them matter.
+type ClassKey = (usize, Option<(usize, Symbol)>);
+
 struct Class {
     template: Arc<Template>,
+    anti: Option<AntiCheck>,
     mask: Arc<Bitset>,
     epoch: u64,
     tree: SelectTree,
@@ -143,7 +197,7 @@ struct Class {
 /// The per-class trees.
 #[derive(Default)]
 pub struct FastPath {
-    classes: FxMap<usize, Class>,
+    classes: FxMap<ClassKey, Class>,
     tick: u64,
 }
 
@@ -163,7 +217,7 @@ impl FastPath {
         };
         for c in self.classes.values_mut() {
             if c.epoch == cache.node_epoch {
-                let v = scoring.leaf(cache, &c.template, &c.mask, slot);
+                let v = scoring.leaf(cache, &c.template, &c.mask, slot, c.anti.as_ref());
                 c.tree.set(pos, v);
             }
         }
@@ -194,12 +248,17 @@ impl FastPath {
         cache: &ClusterCache,
         t: &Arc<Template>,
         mask: Arc<Bitset>,
+        anti: Option<AntiCheck>,
         percentage: Option<u32>,
         next_start: &mut usize,
         rng: &mut Rng,
     ) -> Option<FastChoice> {
         self.tick += 1;
-        let addr = Arc::as_ptr(t) as usize;
+        let addr: ClassKey = (
+            Arc::as_ptr(t) as usize,
+            anti.as_ref()
+                .map(|a| (a.labels.as_slice().as_ptr() as usize, a.namespace)),
+        );
         let epoch = cache.node_epoch;
         let stale = self
             .classes
@@ -210,7 +269,7 @@ impl FastPath {
                 let oldest = self
                     .classes
                     .iter()
-                    .min_by_key(|(a, c)| (c.used, **a))
+                    .min_by_key(|(a, c)| (c.used, a.0, a.1.map(|x| x.0)))
                     .map(|(a, _)| *a);
                 if let Some(a) = oldest {
                     self.classes.remove(&a);
@@ -220,7 +279,7 @@ impl FastPath {
                 cache
                     .order()
                     .iter()
-                    .map(|s| scoring.leaf(cache, t, &mask, *s))
+                    .map(|s| scoring.leaf(cache, t, &mask, *s, anti.as_ref()))
                     .collect::<Vec<_>>()
                     .into_iter(),
             );
@@ -228,6 +287,7 @@ impl FastPath {
                 addr,
                 Class {
                     template: t.clone(),
+                    anti,
                     mask,
                     epoch,
                     tree,

@@ -252,7 +252,7 @@ impl Scheduler {
             None
         };
         if let Some(m) = &mask
-            && self.fast_eligible(store, info)
+            && let Some(anti) = self.fast_eligible(store, info)
             && let Some(sc) = &self.scoring
         {
             let choice = self.fast.choose(
@@ -260,6 +260,7 @@ impl Scheduler {
                 &self.cache,
                 &info.template,
                 m.clone(),
+                anti,
                 self.config.percentage_of_nodes_to_score,
                 &mut self.next_start,
                 &mut self.rng,

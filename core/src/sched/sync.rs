@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use super::Scheduler;
 use super::cache::ClusterView;
+use super::fast::AntiCheck;
 use super::framework::Builtin;
 use super::plugins::node_affinity::node_names_from_fields;
-use super::pod_info::PodInfo;
+use super::pod_info::{AffinityTerm, PodInfo};
 use super::queue::event;
 use crate::api::{AnyObject, Kind, Node, Pod, Time};
+use crate::intern::Symbol;
+use crate::labels::Labels;
 use crate::store::{ChangeOp, Key, Store};
 
 impl Scheduler {
@@ -206,47 +209,37 @@ impl Scheduler {
 
     /// Whether the fast path reproduces the plugins' decision for `info` (every score it
     /// would get is a per-node function, every dynamic filter skips it).
-    pub(super) fn fast_eligible(&mut self, store: &Store, info: &PodInfo) -> bool {
+    pub(super) fn fast_eligible(&mut self, store: &Store, info: &PodInfo) -> Option<Option<AntiCheck>> {
         if !self.config.fast_path || self.scoring.is_none() || !self.nominator.is_empty() {
-            return false;
+            return None;
         }
         let f = self.flags;
         let t = &info.template;
         if info.nominated_node.is_some() {
-            return false;
+            return None;
         }
         if f.node_ports && !t.host_ports.is_empty() {
-            return false;
+            return None;
         }
         if f.node_affinity_filter && t.required_terms.is_some() && node_names_from_fields(info).is_some() {
-            return false;
+            return None;
         }
         if f.node_affinity_score && t.has_preferred_terms {
-            return false;
+            return None;
         }
         if f.taint_score && self.cache.prefer_no_schedule_nodes > 0 {
-            return false;
+            return None;
         }
-        if f.ipa_filter
-            && (!self.cache.anti_affinity_pods.is_empty()
-                || !t.affinity.required_affinity.is_empty()
-                || !t.affinity.required_anti_affinity.is_empty())
-        {
-            return false;
-        }
-        if f.ipa_score
-            && (!self.cache.affinity_pods.is_empty()
-                || !t.affinity.preferred_affinity.is_empty()
-                || !t.affinity.preferred_anti_affinity.is_empty())
-        {
-            return false;
-        }
+        let anti = match self.anti_check(info) {
+            Ok(a) => a,
+            Err(()) => return None,
+        };
         let p = &self.config.profile;
         if let Some(spread) = &p.spread
             && f.spread
         {
             if !t.spec.topology_spread_constraints.is_empty() {
-                return false;
+                return None;
             }
             if !spread.default_constraints.is_empty() {
                 let key = (
@@ -258,7 +251,7 @@ impl Scheduler {
                 if let Some((e, _, skip)) = self.spread_skip.get(&key)
                     && *e == epoch
                 {
-                    return *skip;
+                    return skip.then_some(anti);
                 }
                 let cx = ClusterView {
                     cache: &self.cache,
@@ -269,10 +262,66 @@ impl Scheduler {
                     self.spread_skip.clear();
                 }
                 self.spread_skip.insert(key, (epoch, info.labels.clone(), skip));
-                return skip;
+                return skip.then_some(anti);
             }
         }
-        true
+        Some(anti)
+    }
+
+    /// InterPodAffinity's part of fast-path eligibility: `Ok(None)` when the plugin skips the
+    /// pod, `Ok(Some(check))` when its filter is node-local (required anti-affinity over unique
+    /// hostnames only, no namespace selectors) and its score skips, `Err` otherwise.
+    fn anti_check(&mut self, info: &PodInfo) -> Result<Option<AntiCheck>, ()> {
+        let f = self.flags;
+        let a = &info.template.affinity;
+        if (f.ipa_filter && !a.required_affinity.is_empty())
+            || (f.ipa_score && (!a.preferred_affinity.is_empty() || !a.preferred_anti_affinity.is_empty()))
+        {
+            return Err(());
+        }
+        let own_anti = f.ipa_filter && !a.required_anti_affinity.is_empty();
+        let existing_anti = f.ipa_filter && !self.cache.anti_affinity_pods.is_empty();
+        let existing_terms = f.ipa_score && !self.cache.affinity_pods.is_empty();
+        if !own_anti && !existing_anti && !existing_terms {
+            return Ok(None);
+        }
+        let local =
+            |t: &AffinityTerm| t.topology_key == Symbol::HOSTNAME && t.namespace_selector.is_nothing();
+        if !a.required_anti_affinity.iter().all(local) {
+            return Err(());
+        }
+        if !self.cache.unique_hostnames() {
+            return Err(());
+        }
+        let none = Labels::new();
+        {
+            let counters = self.cache.counters.lock().expect("counters");
+            for g in counters.groups.values() {
+                let ga = &g.template.affinity;
+                let hits = |t: &AffinityTerm| {
+                    !t.namespace_selector.is_nothing()
+                        || t.matches(g.namespace, info.namespace, &info.labels, &none)
+                };
+                if f.ipa_filter && ga.required_anti_affinity.iter().any(|t| !local(t) && hits(t)) {
+                    return Err(());
+                }
+                if f.ipa_score
+                    && (ga.required_affinity.iter().any(hits)
+                        || ga.preferred_affinity.iter().any(|(_, t)| hits(t))
+                        || ga.preferred_anti_affinity.iter().any(|(_, t)| hits(t)))
+                {
+                    return Err(());
+                }
+            }
+        }
+        if !own_anti && !existing_anti {
+            return Ok(None);
+        }
+        Ok(Some(AntiCheck {
+            labels: info.labels.clone(),
+            namespace: info.namespace,
+            terms: a.required_anti_affinity.clone(),
+        }))
     }
 }
 

@@ -293,7 +293,7 @@ proptest! {
                     let b = if bal.skips(t) { 0 } else { bal.score(&cx, &info, Slot::score(0), &state, &node) };
                     (300 + fit.score(&cx, &info, Slot::score(0), &state, &node) + b) as i32
                 });
-                prop_assert_eq!(scoring.leaf(cache, t, &mask, slot), expected);
+                prop_assert_eq!(scoring.leaf(cache, t, &mask, slot, None), expected);
                 let general = mask.get(slot as usize).then(|| scoring.leaf_general(cache, t, slot)).flatten();
                 prop_assert_eq!(general, expected);
             }
