@@ -56,7 +56,7 @@ use queue::SchedulingQueue;
 
 /// The scheduler's configuration. `Default` is kube-scheduler's default profile, adaptive
 /// `percentageOfNodesToScore`, one thread, preemption on, fast path and node index on.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SchedulerConfig {
     /// Plugins and weights.
     pub profile: Profile,

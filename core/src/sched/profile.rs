@@ -25,6 +25,17 @@ pub struct Profile {
     pub(crate) inter_pod: Option<Arc<InterPodAffinity>>,
 }
 
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Profile({}: {})",
+            self.scheduler_name.as_str(),
+            self.describe()
+        )
+    }
+}
+
 impl Default for Profile {
     /// The default profile: filters NodeUnschedulable, NodeName, TaintToleration,
     /// NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread, InterPodAffinity; scores
