@@ -8,15 +8,15 @@ use std::sync::{Arc, Mutex};
 
 use smallvec::SmallVec;
 
-use super::counters::{CounterKey, Counters, DomainMap};
+use super::counters::Counters;
 use super::pod_info::{HostPort, PodInfo, is_scalar_resource};
 pub use super::view::{ClusterView, NodeInfo, Overlay};
 use crate::api::scheduling::TaintEffect;
-use crate::api::{Namespace, Node, Pod};
+use crate::api::{Node, Pod};
 use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::labels::Labels;
-use crate::store::{Key, Store};
+use crate::store::Key;
 
 /// "No slot".
 pub(crate) const NONE: u32 = u32::MAX;
@@ -535,58 +535,6 @@ impl ClusterCache {
             }
         }
         Some(slot)
-    }
-
-    /// The incremental counts of `key` (built through the store's pod label index on first
-    /// use).
-    pub fn counter(&self, store: &Store, key: CounterKey) -> Arc<DomainMap> {
-        let mut c = self.counters.lock().expect("counters");
-        c.get_or_build(key, |k| {
-            let namespaces: Vec<Symbol> = match &k.namespaces {
-                Some(ns) => ns.to_vec(),
-                None => store
-                    .iter::<Namespace>()
-                    .map(|(_, n)| n.metadata.name.base())
-                    .collect(),
-            };
-            let mut out = Vec::new();
-            for ns in namespaces {
-                for key in store.select_pods(ns, &k.selector) {
-                    if let Some(rec) = self.pod_by_key(key)
-                        && rec.node != NONE
-                        && (!k.skip_deleting || !rec.info.deleting)
-                    {
-                        out.push((rec.node, self.node(rec.node).node.metadata.labels.get(k.key)));
-                    }
-                }
-            }
-            out
-        })
-    }
-
-    /// Nodes per value of label `key`.
-    pub fn census(&self, key: Symbol) -> Arc<FxMap<Symbol, u32>> {
-        let mut c = self.counters.lock().expect("counters");
-        c.census(key, || {
-            let mut m: FxMap<Symbol, u32> = FxMap::default();
-            for &s in &self.order {
-                if let Some(v) = self.node(s).node.metadata.labels.get(key) {
-                    *m.entry(v).or_default() += 1;
-                }
-            }
-            m
-        })
-    }
-
-    /// Whether no two nodes share a `kubernetes.io/hostname` value (then a hostname domain is
-    /// one node).
-    pub fn unique_hostnames(&self) -> bool {
-        if let Some(u) = self.counters.lock().expect("counters").unique_hostnames {
-            return u;
-        }
-        let u = self.census(Symbol::HOSTNAME).values().all(|n| *n == 1);
-        self.counters.lock().expect("counters").unique_hostnames = Some(u);
-        u
     }
 
     /// A node's view.

@@ -12,10 +12,13 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use super::cache::{ClusterCache, NONE};
 use super::pod_info::{AffinityTerm, PodInfo, Template};
+use crate::api::Namespace;
 use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::labels::{Labels, Selector};
+use crate::store::Store;
 
 /// Per-domain counts of one topology key.
 #[derive(Clone, Debug, Default)]
@@ -274,4 +277,58 @@ pub fn term_namespaces(
     out.sort_by_key(|s| s.index());
     out.dedup();
     Some(out)
+}
+
+impl ClusterCache {
+    /// The incremental counts of `key` (built through the store's pod label index on first
+    /// use).
+    pub fn counter(&self, store: &Store, key: CounterKey) -> Arc<DomainMap> {
+        let mut c = self.counters.lock().expect("counters");
+        c.get_or_build(key, |k| {
+            let namespaces: Vec<Symbol> = match &k.namespaces {
+                Some(ns) => ns.to_vec(),
+                None => store
+                    .iter::<Namespace>()
+                    .map(|(_, n)| n.metadata.name.base())
+                    .collect(),
+            };
+            let mut out = Vec::new();
+            for ns in namespaces {
+                for key in store.select_pods(ns, &k.selector) {
+                    if let Some(rec) = self.pod_by_key(key)
+                        && rec.node != NONE
+                        && (!k.skip_deleting || !rec.info.deleting)
+                    {
+                        out.push((rec.node, self.node(rec.node).node.metadata.labels.get(k.key)));
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// Nodes per value of label `key`.
+    pub fn census(&self, key: Symbol) -> Arc<FxMap<Symbol, u32>> {
+        let mut c = self.counters.lock().expect("counters");
+        c.census(key, || {
+            let mut m: FxMap<Symbol, u32> = FxMap::default();
+            for &s in self.order() {
+                if let Some(v) = self.node(s).node.metadata.labels.get(key) {
+                    *m.entry(v).or_default() += 1;
+                }
+            }
+            m
+        })
+    }
+
+    /// Whether no two nodes share a `kubernetes.io/hostname` value (then a hostname domain is
+    /// one node).
+    pub fn unique_hostnames(&self) -> bool {
+        if let Some(u) = self.counters.lock().expect("counters").unique_hostnames {
+            return u;
+        }
+        let u = self.census(Symbol::HOSTNAME).values().all(|n| *n == 1);
+        self.counters.lock().expect("counters").unique_hostnames = Some(u);
+        u
+    }
 }
