@@ -253,3 +253,47 @@ fn placement_quality_numbers() {
     // Free memory sits on nodes without CPU: no pending shape can use it.
     assert!((q.fragmentation_memory - 1.0).abs() < 1e-9);
 }
+
+#[test]
+fn preemptor_waits_for_terminating_victims() {
+    let mut store = Store::new(9);
+    priority_classes(&mut store);
+    store.create(node("n0", "1", "8Gi", 110, &[])).unwrap();
+    let mut sched = Scheduler::new(SchedulerConfig::default(), 9);
+    sched.attach(&mut store);
+    let mut low = spec(Some("1"), None);
+    low.priority_class_name = Some(crate::Symbol::intern("low"));
+    let victim = store.create(pod("victim", &Arc::new(low), &[])).unwrap();
+    run_once(&mut sched, &mut store, Time::ZERO);
+    let mut high = spec(Some("1"), None);
+    high.priority_class_name = Some(crate::Symbol::intern("high"));
+    let hk = store.create(pod("high", &Arc::new(high), &[])).unwrap();
+    run_once(&mut sched, &mut store, Time::ZERO);
+    // The victim is terminating (30 s grace) and still holds the node.
+    assert!(store.get(victim).unwrap().metadata.deletion_timestamp.is_some());
+    assert_eq!(
+        store
+            .get(hk)
+            .unwrap()
+            .status
+            .nominated_node_name
+            .map(|n| n.as_str()),
+        Some("n0")
+    );
+    // Retried (5-minute flush): still no room, and no second preemption.
+    run_once(&mut sched, &mut store, Time::from_secs(301));
+    let h = store.get(hk).unwrap();
+    assert!(h.node_name.is_none());
+    assert_eq!(
+        h.status.message.as_deref(),
+        Some(
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node."
+        )
+    );
+    assert_eq!(h.status.nominated_node_name.map(|n| n.as_str()), Some("n0"));
+    assert_eq!(sched.stats().preemptions, 1);
+    // The kubelet removes the victim: the preemptor binds to its nominated node.
+    store.delete(victim, crate::store::DeleteOptions::now()).unwrap();
+    run_once(&mut sched, &mut store, Time::from_secs(400));
+    assert_eq!(store.get(hk).unwrap().node_name.map(|n| n.as_str()), Some("n0"));
+}

@@ -300,3 +300,58 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Churn (pods created and deleted, nodes relabelled, resized, cordoned, added and
+    /// removed): the cache's columns always equal a recount from the store, and capacity holds.
+    #[test]
+    fn cache_agrees_with_store_under_churn(seed in any::<u64>(), nodes in 2usize..20, rounds in 1usize..6) {
+        let f = Features { inter_pod: true, ports: true, prefer_taints: true };
+        let mut w = world(seed, nodes, 10, f, SchedulerConfig::default());
+        let mut rng = Rng::new(seed ^ 0xc4);
+        let templates: Vec<(Arc<PodSpec>, Labels)> = (0..3).map(|i| random_template(&mut rng, i, f)).collect();
+        let mut now = Time::ZERO;
+        let mut next = 1000;
+        for _ in 0..rounds {
+            let keys = random_pods(&mut rng, &mut w.store, &templates, 15, next);
+            next += 15;
+            w.keys.extend(keys);
+            w.sched.schedule_pending(&mut w.store, now, &mut EventLog::counting());
+            for k in w.keys.clone() {
+                if w.store.get(k).is_some() && rng.chance(0.2) {
+                    let opts = if rng.chance(0.5) { crate::store::DeleteOptions::now() } else { crate::store::DeleteOptions::default() };
+                    let _ = w.store.delete(k, opts);
+                }
+            }
+            let node_keys: Vec<_> = w.store.iter::<Node>().map(|(k, _)| k).collect();
+            for k in node_keys {
+                match rng.index(8) {
+                    0 => { let _ = w.store.update(k, |n| n.metadata.labels = n.metadata.labels.with(crate::Symbol::ZONE, crate::Symbol::intern("z"))); }
+                    1 => { let _ = w.store.update(k, |n| { let c = n.status.allocatable.cpu(); n.status.allocatable.set(crate::Symbol::CPU, c + 1000) }); }
+                    2 => { let _ = w.store.update(k, |n| n.spec.unschedulable = !n.spec.unschedulable); }
+                    3 if rng.chance(0.3) => { let _ = w.store.delete(k, crate::store::DeleteOptions::now()); }
+                    _ => {}
+                }
+            }
+            if rng.chance(0.5) {
+                let name = format!("extra-{next}");
+                w.store.create(node(&name, "4", "8Gi", 20, &[("kubernetes.io/hostname", name.as_str())])).unwrap();
+            }
+            now = now.plus_secs(30);
+            w.sched.schedule_pending(&mut w.store, now, &mut EventLog::counting());
+            let cache = w.sched.cache();
+            for (_, n) in w.store.iter::<Node>() {
+                let slot = cache.slot_of(n.metadata.name.base()).expect("node cached");
+                let (cpu, mem, count) = used(&w.store, n.metadata.name.base());
+                let info = cache.node_info(slot);
+                prop_assert_eq!(info.requested(crate::sched::Res::Cpu), cpu);
+                prop_assert_eq!(info.requested(crate::sched::Res::Memory), mem);
+                prop_assert_eq!(info.pod_count(), count);
+                prop_assert_eq!(info.allocatable(crate::sched::Res::Cpu), n.status.allocatable.cpu());
+            }
+            prop_assert_eq!(cache.node_count(), w.store.count::<Node>());
+        }
+    }
+}
