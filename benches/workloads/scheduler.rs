@@ -82,7 +82,7 @@ fn node(i: usize, shape: Shape) -> Node {
     match shape {
         Shape::NodeAffinity => labels.push(("foo", "bar")),
         Shape::TopologySpreading => labels.push(("topology.kubernetes.io/zone", &zone)),
-        Shape::Selective if i % 100 == 0 => labels.push(("pool", "special")),
+        Shape::Selective if i.is_multiple_of(100) => labels.push(("pool", "special")),
         _ => {}
     }
     n.metadata.labels = labels.into_iter().collect();
