@@ -4,5 +4,6 @@ mod deployments;
 mod lifecycle;
 mod manifests;
 mod quantity_vectors;
+mod scheduler;
 mod selector_vectors;
 mod stories;
