@@ -269,3 +269,97 @@ fn same_seed_same_batch_trace() {
     assert!(a.1 > 60, "{} events", a.1);
     assert_ne!(a.0, run(22).0);
 }
+
+const MANUAL: &str = "
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: manual
+spec:
+  completions: 2
+  manualSelector: true
+  selector:
+    matchLabels:
+      app: batch
+  template:
+    metadata:
+      labels:
+        app: batch
+    spec:
+      containers:
+      - name: worker
+        image: busybox
+      restartPolicy: Never
+";
+
+#[test]
+fn a_matching_orphan_is_adopted_and_counted() {
+    let mut sim = cluster(17, 5000, 0.0);
+    let orphan = kubesim::build::pod("early")
+        .labels(&[("app", "batch")])
+        .restart_policy(kubesim::api::pod::RestartPolicy::Never)
+        .build();
+    sim.store_mut().create(orphan).unwrap();
+    apply(&mut sim, MANUAL);
+    settle(&mut sim);
+    let early = sim.store().get_named::<Pod>("default", "early").unwrap();
+    let owner = early.metadata.controller_ref().unwrap();
+    assert_eq!(owner.name.as_str(), "manual");
+    assert_eq!(early.status.phase, kubesim::api::pod::PodPhase::Succeeded);
+    let created = events(&sim, "SuccessfulCreate");
+    assert_eq!(created.len(), 1, "the adopted pod is one of the two completions");
+    assert_eq!(job(&sim, "manual").status.succeeded, 2);
+}
+
+#[test]
+fn a_relabelled_pod_is_released_and_replaced() {
+    let mut sim = cluster(18, 10_000, 0.0);
+    apply(&mut sim, &MANUAL.replace("completions: 2", "completions: 1"));
+    sim.run_for(3000);
+    let pod = pods_of_label(&sim)[0].clone();
+    let key = sim
+        .store()
+        .lookup::<Pod>("default", &pod.metadata.name.to_string())
+        .unwrap();
+    sim.store_mut()
+        .update(key, |p| {
+            p.metadata.labels = kubesim::labels::Labels::parse("app=debug").unwrap()
+        })
+        .unwrap();
+    sim.run_for(100);
+    let released = sim.store().get(key).unwrap();
+    assert!(released.metadata.controller_ref().is_none());
+    assert_eq!(pods_of_label(&sim).len(), 1, "a replacement");
+    settle(&mut sim);
+    let j = job(&sim, "manual");
+    assert_eq!((j.status.succeeded, j.status.failed), (1, 0));
+}
+
+fn pods_of_label(sim: &kubesim::sim::Simulation) -> Vec<Pod> {
+    sim.store()
+        .iter::<Pod>()
+        .map(|(_, p)| p.clone())
+        .filter(|p| p.metadata.labels.get_str("app") == Some("batch"))
+        .collect()
+}
+
+#[test]
+fn at_most_five_hundred_pods_are_created_per_sync() {
+    let mut sim = cluster(19, 5000, 0.0);
+    apply(
+        &mut sim,
+        &CONSUMER.replace("completions: 5", "completions: 1200\n  parallelism: 1200"),
+    );
+    sim.run_for(100);
+    let mut per_instant = std::collections::BTreeMap::new();
+    for p in pods_of(&sim, "consumer") {
+        *per_instant
+            .entry(p.metadata.creation_timestamp.millis())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(
+        per_instant.into_iter().collect::<Vec<_>>(),
+        [(10, 500), (20, 500), (30, 200)]
+    );
+    assert_eq!(job(&sim, "consumer").status.active, 1200);
+}

@@ -119,7 +119,8 @@ pub fn ensure_condition(
 }
 
 /// Violations of what holds for every Job at every moment: `succeeded` at
-/// most `completions`; an Indexed Job's `completedIndexes` below
+/// most `completions` (unless a user hands a Job more finished pods to
+/// adopt than it needs, which upstream reports as `TooManySucceededPods`); an Indexed Job's `completedIndexes` below
 /// `completions` and counting `succeeded`; never both Complete and Failed;
 /// `completionTime` set exactly when Complete; a finished Job has no active
 /// pods in its status; counts not negative.
