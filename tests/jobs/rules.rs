@@ -363,3 +363,38 @@ fn at_most_five_hundred_pods_are_created_per_sync() {
     );
     assert_eq!(job(&sim, "consumer").status.active, 1200);
 }
+
+#[test]
+fn failed_creations_are_retried_with_the_rate_limiter() {
+    let mut sim = cluster(20, 5000, 0.0);
+    apply(
+        &mut sim,
+        "
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: one-pod
+spec:
+  hard:
+    pods: \"1\"
+",
+    );
+    apply(
+        &mut sim,
+        &CONSUMER.replace("completions: 5", "completions: 2\n  parallelism: 2"),
+    );
+    settle(&mut sim);
+    let failed = events(&sim, "FailedCreate");
+    assert!(failed[0].message.starts_with("Error creating: pods \"consumer-"));
+    assert!(failed[0].message.ends_with(
+        "is forbidden: exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1"
+    ));
+    // Each failing sync doubles the retry delay (1 s, 2 s, 4 s...); syncs
+    // triggered by the Job's own changes fail too and count.
+    let times: Vec<i64> = failed.iter().map(|e| e.time.millis()).collect();
+    assert_eq!(times, [10, 20, 1010, 1020, 2020, 5010]);
+    // The first pod's success (at 6.01 s) frees the quota.
+    let pods = pods_of(&sim, "consumer");
+    assert_eq!(pods[1].metadata.creation_timestamp.millis(), 6020);
+    assert_eq!(job(&sim, "consumer").status.succeeded, 2);
+}

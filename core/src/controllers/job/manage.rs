@@ -66,13 +66,20 @@ pub(super) fn manage_job(ctx: &mut Ctx<'_>, job: &JobView, st: &mut SyncState) -
     if let Some(ix) = &indexes {
         diff = ix.len() as i32;
     }
-    let created = slow_start_create(ctx, job, diff as usize, indexes.as_deref());
+    let (created, failed) = slow_start_create(ctx, job, diff as usize, indexes.as_deref());
+    st.api_error |= failed;
     active as i32 + created as i32
 }
 
 /// Creates `count` pods in batches of 1, 2, 4, ...; a batch with an error
 /// ends the sync's creations (`slowStartBatch` inside `manageJob`).
-fn slow_start_create(ctx: &mut Ctx<'_>, job: &JobView, count: usize, indexes: Option<&[i32]>) -> usize {
+/// Returns how many were created and whether any creation failed.
+fn slow_start_create(
+    ctx: &mut Ctx<'_>,
+    job: &JobView,
+    count: usize,
+    indexes: Option<&[i32]>,
+) -> (usize, bool) {
     let spec = if job.indexed {
         indexed_spec(&job.template.spec)
     } else {
@@ -118,14 +125,12 @@ fn slow_start_create(ctx: &mut Ctx<'_>, job: &JobView, count: usize, indexes: Op
         }
         remaining -= batch;
         if failed {
-            // The skipped pods are retried by a later sync (upstream: the
-            // rate-limited requeue after the error).
-            ctx.requeue_after(object_key(job.key), SYNC_BATCH_PERIOD_MS);
-            break;
+            // The skipped pods wait for the rate-limited retry.
+            return (created, true);
         }
         batch = (2 * batch).min(remaining);
     }
-    created
+    (created, false)
 }
 
 /// `deleteJobPods`: deletes pods the Job no longer wants. Like upstream,
@@ -152,6 +157,7 @@ fn delete_job_pods(ctx: &mut Ctx<'_>, job: &JobView, st: &mut SyncState, pods: &
                 );
             }
             Err(e) => {
+                st.api_error = true;
                 st.tracking.counted.remove(&uid);
                 ctx.event(
                     Kind::Job,

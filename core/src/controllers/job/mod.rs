@@ -56,6 +56,10 @@ pub const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
 pub const MAX_UNCOUNTED_PODS: usize = 500;
 /// `syncJobBatchPeriod`: the shortest delayed re-sync.
 const SYNC_BATCH_PERIOD_MS: i64 = 1000;
+/// `DefaultJobApiBackOff`: the first retry after an API error.
+const API_BACKOFF_MS: i64 = 1000;
+/// `MaxJobApiBackOff`.
+const MAX_API_BACKOFF_MS: i64 = 60_000;
 
 const NAME: &str = "job-controller";
 
@@ -75,6 +79,9 @@ struct Tracking {
     removed: Vec<PodFacts>,
     /// The failure back-off (upstream's `backoffStore`, also in memory).
     backoff: BackoffRecord,
+    /// Consecutive syncs that met an API error (the work queue's rate
+    /// limiter: retry after 1 s doubling to 1 min).
+    api_failures: u32,
 }
 
 /// What a sync needs of a pod, read before the sync changes anything.
@@ -175,6 +182,8 @@ struct SyncState {
     prev_succeeded_indexes: Intervals,
     succeeded_indexes: Intervals,
     backoff: BackoffRecord,
+    /// A pod create or delete failed (`manageJobErr`).
+    api_error: bool,
 }
 
 impl Controller for JobController {

@@ -9,7 +9,9 @@ use super::status::{
     REASON_BACKOFF_LIMIT, REASON_COMPLETIONS_REACHED, REASON_DEADLINE, SUCCESS_CRITERIA_MET, SUSPENDED,
     Verdict, ensure_condition, has_true,
 };
-use super::{JobView, MAX_UNCOUNTED_PODS, NAME, PodFacts, SyncState, Tracking};
+use super::{
+    API_BACKOFF_MS, JobView, MAX_API_BACKOFF_MS, MAX_UNCOUNTED_PODS, NAME, PodFacts, SyncState, Tracking,
+};
 use crate::api::meta::{ConditionStatus, find_condition};
 use crate::api::pod::PodPhase;
 use crate::api::{Kind, Time};
@@ -114,6 +116,7 @@ pub(super) fn sync_job(ctx: &mut Ctx<'_>, job: &JobView, mut tracking: Tracking)
         prev_succeeded_indexes,
         succeeded_indexes,
         backoff,
+        api_error: false,
     };
 
     let active_now;
@@ -152,6 +155,15 @@ pub(super) fn sync_job(ctx: &mut Ctx<'_>, job: &JobView, mut tracking: Tracking)
     status.ready = st.ready;
     status.terminating = Some(st.terminating);
     st.tracking.backoff = st.backoff;
+    if st.api_error {
+        // `AddRateLimited`: 1 s doubling to 1 min; a clean sync resets it.
+        let n = st.tracking.api_failures.min(16);
+        let delay = (API_BACKOFF_MS << n).min(MAX_API_BACKOFF_MS);
+        ctx.requeue_after(object_key(job.key), delay);
+        st.tracking.api_failures += 1;
+    } else {
+        st.tracking.api_failures = 0;
+    }
     let finished = track_and_finish(ctx, job, &mut st, status, verdict);
     (!finished).then_some(st.tracking)
 }
