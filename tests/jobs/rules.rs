@@ -398,3 +398,51 @@ spec:
     assert_eq!(pods[1].metadata.creation_timestamp.millis(), 6020);
     assert_eq!(job(&sim, "consumer").status.succeeded, 2);
 }
+
+#[test]
+fn at_most_five_hundred_finished_pods_are_counted_per_sync() {
+    // A slow controller (20 s reaction) sees about 750 pods finish between
+    // two syncs; it counts 500, then the rest at its next sync.
+    let config = kubesim::sim::SimConfig {
+        kubelet: KubeletModel {
+            run_time: uniform(30_000, 50_000),
+            ..kubelet(0, 0.0)
+        },
+        delays: kubesim::sim::ControllerDelays {
+            other: kubesim::sim::Millis(20_000),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut sim = kubesim::sim::Simulation::new(config, 23);
+    for i in 0..12 {
+        sim.store_mut()
+            .create(kubesim::build::node(&format!("n{i}"), "64", "256Gi").build())
+            .unwrap();
+    }
+    apply(
+        &mut sim,
+        &CONSUMER.replace("completions: 5", "completions: 1200\n  parallelism: 1200"),
+    );
+    let mut seen = Vec::new();
+    while seen.len() < 6 {
+        sim.run_for(1000);
+        let s = job(&sim, "consumer").status.succeeded;
+        if seen.last() != Some(&s) {
+            let done = pods_of(&sim, "consumer")
+                .iter()
+                .filter(|p| p.status.phase == kubesim::api::pod::PodPhase::Succeeded)
+                .count() as i32;
+            seen.push(s);
+            assert!(s <= done);
+            if s == 1200 {
+                break;
+            }
+        }
+    }
+    assert_eq!(seen[0], 0);
+    assert_eq!(seen[1], 500, "capped: {seen:?}");
+    assert_eq!(*seen.last().unwrap(), 1200);
+    assert!(seen.windows(2).all(|w| w[1] - w[0] <= 500), "{seen:?}");
+    settle(&mut sim);
+}

@@ -267,7 +267,7 @@ fn track_and_finish(
     let mut new_indexes = Vec::new();
     let mut added = 0;
     let mut reached_max = false;
-    for i in order {
+    for (n, &i) in order.iter().enumerate() {
         let p = &st.pods[i];
         if st.tracking.counted.contains(&p.uid) {
             continue;
@@ -299,6 +299,10 @@ fn track_and_finish(
         }
         if added >= MAX_UNCOUNTED_PODS {
             reached_max = true;
+            // Removed pods not reached yet wait for the next sync.
+            let rest = order[n + 1..].iter().map(|&j| &st.pods[j]);
+            let pending: Vec<PodFacts> = rest.filter(|q| q.key.is_none()).cloned().collect();
+            st.tracking.removed.extend(pending);
             break;
         }
     }
