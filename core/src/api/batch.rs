@@ -96,6 +96,10 @@ pub struct JobStatus {
     /// Ready pods.
     #[serde(default)]
     pub ready: i32,
+    /// Pods being deleted that have not finished yet (set by the Job
+    /// controller, as with the `JobPodReplacementPolicy` feature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminating: Option<i32>,
     /// Completed indexes, compressed (`1,3-5`), for Indexed jobs.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub completed_indexes: String,

@@ -159,6 +159,21 @@ pub struct EnvVarSource {
     /// A Secret key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key_ref: Option<KeySelector>,
+    /// A field of the pod (the downward API), such as a Job's
+    /// `metadata.labels['batch.kubernetes.io/job-completion-index']`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_ref: Option<ObjectFieldSelector>,
+}
+
+/// `env[].valueFrom.fieldRef`: a field of the pod itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectFieldSelector {
+    /// The schema version of `fieldPath` (`v1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// The field, such as `metadata.name`.
+    pub field_path: String,
 }
 
 /// `containers[].env[]`.
@@ -170,7 +185,7 @@ pub struct EnvVar {
     /// A literal value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// A value from a ConfigMap or Secret.
+    /// A value from a ConfigMap, a Secret or a field of the pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_from: Option<EnvVarSource>,
 }

@@ -10,13 +10,16 @@
 //! **Architecture invariant**: controllers never touch each other or the
 //! scheduler; they communicate only through the store.
 
+pub mod cronjob;
 pub mod deployment;
 pub mod gc;
+pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
 mod queue;
 pub mod ranking;
 pub mod replicaset;
+pub mod ttl;
 
 pub use queue::WorkQueue;
 

@@ -20,11 +20,14 @@ pub use config::{ControllerDelays, KubeletModel, NodeLifecycle, SimConfig};
 pub use distribution::{Distribution, Millis};
 
 use crate::api::{AnyObject, Time};
+use crate::controllers::cronjob::CronJobController;
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::gc::GarbageCollector;
+use crate::controllers::job::JobController;
 use crate::controllers::namespace::NamespaceController;
 use crate::controllers::node_lifecycle::TaintEvictionController;
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::ttl::TtlAfterFinishedController;
 use crate::controllers::{Controller, Ctx, WorkQueue};
 use crate::events::{Event, EventLog, Fnv};
 use crate::kubelet::Kubelet;
@@ -121,6 +124,9 @@ impl Simulation {
         sim.register(Box::new(GarbageCollector), d.other.0);
         sim.register(Box::new(NamespaceController), d.other.0);
         sim.register(Box::new(TaintEvictionController), d.other.0);
+        sim.register(Box::new(JobController::default()), d.other.0);
+        sim.register(Box::new(CronJobController::default()), d.other.0);
+        sim.register(Box::new(TtlAfterFinishedController), d.other.0);
         sim
     }
 

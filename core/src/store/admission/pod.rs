@@ -334,8 +334,9 @@ fn validate_container(c: &Container, p: &FieldPath, names: &mut FxSet<Symbol>, e
             errs.push(FieldError::invalid(ep.child("name"), &e.name, msg));
         }
         if let Some(from) = &e.value_from {
-            let sources =
-                usize::from(from.config_map_key_ref.is_some()) + usize::from(from.secret_key_ref.is_some());
+            let sources = usize::from(from.config_map_key_ref.is_some())
+                + usize::from(from.secret_key_ref.is_some())
+                + usize::from(from.field_ref.is_some());
             if e.value.as_deref().is_some_and(|v| !v.is_empty()) {
                 errs.push(FieldError::invalid(
                     ep.child("valueFrom"),
