@@ -1,8 +1,12 @@
 //! kubesim's integration tests, one module per area (one binary to link).
 
+mod apps;
+mod autoscaling;
 mod deployments;
 mod lifecycle;
 mod manifests;
 mod quantity_vectors;
 mod selector_vectors;
+mod services;
+mod statefulsets;
 mod stories;

@@ -80,9 +80,10 @@ impl Scheduler {
             out.attempts += 1;
             let mut chosen = None;
             for (_, node) in store.iter::<Node>() {
-                if node.spec.unschedulable
+                if (node.spec.unschedulable && !tolerates_unschedulable(pod))
                     || !node.is_ready()
                     || !node.metadata.labels.is_superset_of(&pod.spec.node_selector)
+                    || !stand_in_filters::fits(pod, node)
                 {
                     continue;
                 }
@@ -121,5 +122,72 @@ impl Scheduler {
     }
     pub fn stats(&self) -> &SchedulerStats {
         &self.stats
+    }
+}
+
+/// The NodeUnschedulable plugin: a cordoned node takes pods that tolerate
+/// `node.kubernetes.io/unschedulable:NoSchedule`.
+fn tolerates_unschedulable(pod: &Pod) -> bool {
+    let taint = crate::api::scheduling::Taint {
+        key: crate::Symbol::intern("node.kubernetes.io/unschedulable"),
+        value: crate::Symbol::EMPTY,
+        effect: crate::api::scheduling::TaintEffect::NoSchedule,
+        time_added: None,
+    };
+    crate::api::scheduling::tolerated(&pod.spec.tolerations, &taint)
+}
+
+/// INTERIM additions to the stand-in (for DaemonSet pods until the real
+/// scheduler lands): required node affinity (matchExpressions and
+/// matchFields `metadata.name`) and NoSchedule/NoExecute taints.
+mod stand_in_filters {
+    use crate::api::scheduling::{NodeSelectorOperator, NodeSelectorRequirement, TaintEffect, tolerated};
+    use crate::api::{Node, Pod};
+    use crate::intern::Symbol;
+
+    fn req(r: &NodeSelectorRequirement, v: Option<Symbol>) -> bool {
+        let int = |s: Symbol| s.as_str().parse::<i64>().ok();
+        match r.operator {
+            NodeSelectorOperator::In => v.is_some_and(|v| r.values.contains(&v)),
+            NodeSelectorOperator::NotIn => !v.is_some_and(|v| r.values.contains(&v)),
+            NodeSelectorOperator::Exists => v.is_some(),
+            NodeSelectorOperator::DoesNotExist => v.is_none(),
+            NodeSelectorOperator::Gt | NodeSelectorOperator::Lt => {
+                match (v.and_then(int), r.values.first().copied().and_then(int)) {
+                    (Some(a), Some(b)) => {
+                        (r.operator == NodeSelectorOperator::Gt && a > b)
+                            || (r.operator == NodeSelectorOperator::Lt && a < b)
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    pub(super) fn fits(pod: &Pod, node: &Node) -> bool {
+        let untolerated = node.spec.taints.iter().any(|t| {
+            matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                && !tolerated(&pod.spec.tolerations, t)
+        });
+        if untolerated {
+            return false;
+        }
+        let required = pod
+            .spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
+        let Some(sel) = required else { return true };
+        let name = node.metadata.name.to_symbol();
+        sel.node_selector_terms.iter().any(|t| {
+            (!t.match_expressions.is_empty() || !t.match_fields.is_empty())
+                && t.match_expressions
+                    .iter()
+                    .all(|r| req(r, node.metadata.labels.get(r.key)))
+                && t.match_fields
+                    .iter()
+                    .all(|r| r.key.as_str() == "metadata.name" && req(r, Some(name)))
+        })
     }
 }
