@@ -379,3 +379,25 @@ fn failed_daemon_pods_are_replaced_and_extra_pods_pruned() {
     assert_eq!(pods(sim.store(), "fluentd-").len(), 1);
     assert_clean(&sim);
 }
+
+/// Everything this module's controllers do replays bit for bit.
+#[test]
+fn mixed_workloads_replay_bit_for_bit() {
+    let run = |seed: u64| {
+        let mut sim = cluster(3, seed);
+        apply(&mut sim, FLUENTD);
+        apply(
+            &mut sim,
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 2\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres\n        resources:\n          requests: {cpu: 250m}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: db\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}\n  minReplicas: 3\n  maxReplicas: 4\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
+        );
+        sim.run_for(120_000);
+        (
+            sim.trace_hash(),
+            pods(sim.store(), "db-").len(),
+            sim.events().len(),
+        )
+    };
+    let a = run(11);
+    assert_eq!(a, run(11));
+    assert_eq!(a.1, 3, "the HPA raised the StatefulSet to its minimum");
+}

@@ -107,3 +107,89 @@ fn count(subsets: &[crate::api::service::EndpointSubset]) -> String {
     let not_ready: usize = subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
     format!("{ready} ready + {not_ready} not ready")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::pod::{Container, PodSpec, PodTemplateSpec, TemplateMeta};
+    use crate::api::{ObjectMeta, PodSelector, Service};
+    use crate::build;
+    use crate::controllers::controller_ref;
+    use crate::labels::Labels;
+
+    fn template_labels() -> Labels {
+        Labels::parse("app=web").unwrap()
+    }
+
+    fn template() -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: TemplateMeta {
+                labels: template_labels(),
+                ..TemplateMeta::default()
+            },
+            spec: std::sync::Arc::new(PodSpec {
+                containers: vec![Container {
+                    name: "c".into(),
+                    image: "nginx".into(),
+                    ..Container::default()
+                }],
+                ..PodSpec::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_missing_daemon_pod_is_reported() {
+        let mut store = Store::new(1);
+        store.create(build::node("n1", "1", "1Gi").build()).unwrap();
+        let mut ds = DaemonSet {
+            metadata: ObjectMeta::named("default", "agent"),
+            ..DaemonSet::default()
+        };
+        ds.spec.selector = PodSelector::match_labels(template_labels());
+        ds.spec.template = template();
+        store.create(ds).unwrap();
+        assert_eq!(
+            daemonset_one_per_eligible_node(&store),
+            ["daemonset default/agent: node n1 runs 0 daemon pods, want 1"]
+        );
+    }
+
+    #[test]
+    fn a_gap_in_ordinals_is_reported_and_services_need_endpoints() {
+        let mut store = Store::new(2);
+        let mut set = StatefulSet {
+            metadata: ObjectMeta::named("default", "web"),
+            ..StatefulSet::default()
+        };
+        set.spec.selector = PodSelector::match_labels(template_labels());
+        set.spec.template = template();
+        let key = store.create(set).unwrap();
+        let meta = store.get(key).unwrap().metadata.clone();
+        for name in ["web-0", "web-2"] {
+            let mut pod = build::pod(name).labels(&[("app", "web")]).build();
+            pod.metadata
+                .owner_references
+                .push(controller_ref(crate::api::Kind::StatefulSet, &meta));
+            store.create(pod).unwrap();
+        }
+        assert_eq!(
+            statefulset_ordinals(&store),
+            ["statefulset default/web: ordinals [0, 2] are not contiguous from 0"]
+        );
+        let mut svc = Service {
+            metadata: ObjectMeta::named("default", "web"),
+            ..Service::default()
+        };
+        svc.spec.selector = Some(template_labels());
+        svc.spec.ports = vec![crate::api::service::ServicePort {
+            name: None,
+            protocol: Default::default(),
+            port: 80,
+            target_port: None,
+            node_port: None,
+        }];
+        store.create(svc).unwrap();
+        assert_eq!(endpoints_match(&store), ["service default/web: no Endpoints"]);
+    }
+}

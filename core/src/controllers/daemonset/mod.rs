@@ -357,7 +357,7 @@ pub(super) fn group(store: &Store, ds: &DsView, owned: &[Key<Pod>]) -> Vec<Slot>
         }
     }
     let mut nodes: Vec<&Node> = store.iter::<Node>().map(|(_, n)| n).collect();
-    nodes.sort_by_key(|n| n.metadata.name.to_string());
+    nodes.sort_by_cached_key(|n| n.metadata.name.to_string());
     let mut out = Vec::with_capacity(nodes.len());
     let sort = |mut pods: Vec<Key<Pod>>| {
         pods.sort_by(|a, b| match (store.get(*a), store.get(*b)) {

@@ -246,3 +246,71 @@ mod tests {
         assert!(utilization_ratio(&[], 70).is_err());
     }
 }
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+    use crate::api::pod::{ContainerState, PodCondition};
+    use crate::build;
+
+    fn pod(phase: PodPhase, started: i64, ready: Option<(bool, i64)>) -> Pod {
+        let mut p = build::pod("p").requests("200m", "64Mi").build();
+        p.status.phase = phase;
+        p.status.start_time = Some(Time::from_secs(started));
+        p.status.conditions.ready = ready.map(|(r, at)| PodCondition::new(r, Time::from_secs(at)));
+        p.status.container_state = ContainerState::Running {
+            started_at: Time::from_secs(started),
+        };
+        p
+    }
+
+    #[test]
+    fn pods_are_grouped_like_group_pods() {
+        let now = Time::from_secs(100);
+        let running = PodPhase::Running;
+        assert_eq!(
+            group(&pod(PodPhase::Pending, 90, None), false, now),
+            Group::Unready
+        );
+        assert_eq!(
+            group(&pod(running, 10, Some((true, 11))), false, now),
+            Group::Missing
+        );
+        // Within the CPU initialization period: ready for a whole metric window?
+        assert_eq!(
+            group(&pod(running, 10, Some((true, 90))), true, now),
+            Group::Unready
+        );
+        assert_eq!(
+            group(&pod(running, 10, Some((true, 80))), true, now),
+            Group::Ready
+        );
+        assert_eq!(
+            group(&pod(running, 10, Some((false, 80))), true, now),
+            Group::Unready
+        );
+        // Later: unready only if it never became ready after the initial delay.
+        let late = Time::from_secs(1000);
+        assert_eq!(
+            group(&pod(running, 10, Some((false, 20))), true, late),
+            Group::Unready
+        );
+        assert_eq!(
+            group(&pod(running, 10, Some((false, 600))), true, late),
+            Group::Ready
+        );
+        let mut deleting = pod(running, 10, Some((true, 11)));
+        deleting.metadata.deletion_timestamp = Some(now);
+        assert_eq!(group(&deleting, true, now), Group::Ignored);
+    }
+
+    #[test]
+    fn usage_follows_the_annotation() {
+        let mut p = pod(PodPhase::Running, 0, Some((true, 0)));
+        assert_eq!(pod_cpu_usage(&p), Some(100));
+        p.metadata.annotations.set(CPU_UTILIZATION_ANNOTATION, "150");
+        assert_eq!(pod_cpu_usage(&p), Some(300));
+        p.status.container_state = ContainerState::Waiting(crate::api::pod::WaitingReason::CrashLoopBackOff);
+        assert_eq!(pod_cpu_usage(&p), None);
+    }
+}
