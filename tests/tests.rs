@@ -1,5 +1,7 @@
 //! kubesim's integration tests, one module per area (one binary to link).
 
+mod apps;
+mod autoscaling;
 mod deployments;
 mod jobs;
 mod lifecycle;
@@ -7,4 +9,6 @@ mod manifests;
 mod quantity_vectors;
 mod scheduler;
 mod selector_vectors;
+mod services;
+mod statefulsets;
 mod stories;

@@ -401,13 +401,10 @@ spec:
 
 #[test]
 fn at_most_five_hundred_finished_pods_are_counted_per_sync() {
-    // A slow controller (20 s reaction) sees about 750 pods finish between
-    // two syncs; it counts 500, then the rest at its next sync.
+    // A slow controller (20 s reaction) sees all 1,200 pods finish between
+    // two syncs; it counts 500 per sync (upstream `MaxUncountedPods`).
     let config = kubesim::sim::SimConfig {
-        kubelet: KubeletModel {
-            run_time: uniform(30_000, 50_000),
-            ..kubelet(0, 0.0)
-        },
+        kubelet: kubelet(30_000, 0.0),
         delays: kubesim::sim::ControllerDelays {
             other: kubesim::sim::Millis(20_000),
             ..Default::default()

@@ -10,15 +10,24 @@
 //! **Architecture invariant**: controllers never touch each other or the
 //! scheduler; they communicate only through the store.
 
+pub mod checks;
 pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
+pub mod endpoints;
 pub mod gc;
+pub mod hpa;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod podctl;
 mod queue;
+pub mod quota;
 pub mod ranking;
 pub mod replicaset;
+pub mod service_lb;
+pub mod statefulset;
 pub mod ttl;
 
 pub use queue::WorkQueue;

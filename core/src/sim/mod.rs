@@ -21,12 +21,19 @@ pub use distribution::{Distribution, Millis};
 
 use crate::api::{AnyObject, Time};
 use crate::controllers::cronjob::CronJobController;
+use crate::controllers::daemonset::DaemonSetController;
 use crate::controllers::deployment::DeploymentController;
+use crate::controllers::disruption::DisruptionController;
+use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::gc::GarbageCollector;
+use crate::controllers::hpa::HpaController;
 use crate::controllers::job::JobController;
 use crate::controllers::namespace::NamespaceController;
 use crate::controllers::node_lifecycle::TaintEvictionController;
+use crate::controllers::quota::ResourceQuotaController;
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::service_lb::ServiceLbController;
+use crate::controllers::statefulset::StatefulSetController;
 use crate::controllers::ttl::TtlAfterFinishedController;
 use crate::controllers::{Controller, Ctx, WorkQueue};
 use crate::events::{Event, EventLog, Fnv};
@@ -127,6 +134,13 @@ impl Simulation {
         sim.register(Box::new(JobController::default()), d.other.0);
         sim.register(Box::new(CronJobController::default()), d.other.0);
         sim.register(Box::new(TtlAfterFinishedController), d.other.0);
+        sim.register(Box::new(DaemonSetController::default()), d.other.0);
+        sim.register(Box::new(StatefulSetController::default()), d.other.0);
+        sim.register(Box::new(EndpointsController::default()), d.other.0);
+        sim.register(Box::new(ServiceLbController::default()), d.other.0);
+        sim.register(Box::new(HpaController::default()), d.other.0);
+        sim.register(Box::new(ResourceQuotaController::default()), d.other.0);
+        sim.register(Box::new(DisruptionController::default()), d.other.0);
         sim
     }
 

@@ -292,6 +292,27 @@ fn used<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> Re
     total
 }
 
+/// A quota's `status.used`, as the ResourceQuota controller recalculates
+/// it: every resource of `spec.hard` (0 when nothing uses it), pods through
+/// the quota's scopes, other kinds only for unscoped quotas.
+pub fn quota_used(store: &crate::store::Store, quota: &ResourceQuota) -> ResourceList {
+    let ns = quota.metadata.namespace;
+    let cache = &store.usage;
+    let mut all = cache.pod_usage(ns, store.now(), |class| scopes_select(quota, class));
+    if quota.spec.scopes.is_empty() {
+        for kind in Kind::ALL.iter().filter(|k| **k != Kind::Pod && k.is_namespaced()) {
+            for (k, v) in cache.object_usage(*kind, ns).iter() {
+                all.set(k, all.get_or_zero(k).saturating_add(v));
+            }
+        }
+    }
+    let mut used = ResourceList::new();
+    for (k, _) in quota.spec.hard.iter() {
+        used.set(k, all.get_or_zero(k));
+    }
+    used
+}
+
 /// The same by scanning the namespace (the reference the cache is tested against).
 #[cfg(test)]
 pub fn used_by_scan<T: Stored>(adm: &Admission<'_>, ns: Symbol, quota: &ResourceQuota) -> ResourceList {

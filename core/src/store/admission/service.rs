@@ -183,6 +183,33 @@ fn allocate(svc: &mut Service, old: Option<&Service>, adm: &mut Admission<'_>) {
     adm.deferred.extend(deferred);
 }
 
+/// `dropTypeDependentFields` (`pkg/registry/core/service/strategy.go`): a
+/// type change that leaves node ports and the external traffic policy
+/// untouched drops them when the new type has no use for them, and a
+/// Service that is no longer a LoadBalancer loses its load-balancer status.
+fn drop_type_dependent_fields(new: &mut Service, old: &Service) {
+    if needs_node_ports(&old.spec) && !needs_node_ports(&new.spec) {
+        let same_ports = new.spec.ports.len() == old.spec.ports.len()
+            && new
+                .spec
+                .ports
+                .iter()
+                .zip(&old.spec.ports)
+                .all(|(a, b)| a.node_port == b.node_port);
+        if same_ports {
+            for p in &mut new.spec.ports {
+                p.node_port = None;
+            }
+        }
+        if new.spec.external_traffic_policy == old.spec.external_traffic_policy {
+            new.spec.external_traffic_policy = None;
+        }
+    }
+    if new.spec.type_ != ServiceType::LoadBalancer {
+        new.status.load_balancer = Default::default();
+    }
+}
+
 impl Admit for Service {
     fn admit_defaults(&mut self, adm: &mut Admission<'_>) {
         let spec = &mut self.spec;
@@ -209,6 +236,9 @@ impl Admit for Service {
                 .cloned(),
             Operation::Create => None,
         };
+        if let Some(old) = &old {
+            drop_type_dependent_fields(self, old);
+        }
         // patchAllocatedValues: an update that omits allocated values keeps them.
         if let Some(old) = &old {
             if self.spec.cluster_ip.is_none() && needs_ip(&old.spec) && needs_ip(&self.spec) {

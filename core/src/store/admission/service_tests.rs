@@ -262,3 +262,29 @@ fn endpoints_rules() {
         ]
     );
 }
+
+#[test]
+fn changing_the_type_drops_node_ports_and_traffic_policy_it_no_longer_needs() {
+    let mut store = Store::new(11);
+    let key = store.create(svc("lb", ServiceType::LoadBalancer)).unwrap();
+    let held = store.get(key).unwrap().spec.ports[0].node_port.unwrap();
+    store
+        .update(key, |s| {
+            s.status.load_balancer.ingress = vec![crate::api::service::LoadBalancerIngress {
+                ip: Some(Ipv4Addr::new(203, 0, 113, 1)),
+            }]
+        })
+        .unwrap();
+    // `kubectl patch svc lb -p '{"spec":{"type":"ClusterIP"}}'`
+    store
+        .update(key, |s| s.spec.type_ = ServiceType::ClusterIP)
+        .unwrap();
+    let s = store.get(key).unwrap();
+    assert_eq!(s.spec.ports[0].node_port, None);
+    assert_eq!(s.spec.external_traffic_policy, None);
+    assert!(s.status.load_balancer.ingress.is_empty());
+    // The port went back to the pool.
+    let mut again = svc("np", ServiceType::NodePort);
+    again.spec.ports[0].node_port = Some(held);
+    store.create(again).unwrap();
+}
