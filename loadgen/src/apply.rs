@@ -42,7 +42,13 @@ pub fn scenario(args: &ApplyArgs) -> Result<Scenario> {
 pub fn placement_table(rep: &RunReport) -> String {
     let mut s = String::new();
     let placements = rep.placements.as_deref().unwrap_or_default();
-    let width = placements.iter().map(|p| p.pod.len()).max().unwrap_or(3).max(3);
+    let width = placements
+        .iter()
+        .map(|p| p.pod.len())
+        .chain(rep.pending.pods.iter().map(|p| p.pod.len()))
+        .max()
+        .unwrap_or(3)
+        .max(3);
     if !placements.is_empty() {
         let _ = writeln!(s, "{:<width$}  NODE", "POD");
         for p in placements {

@@ -66,6 +66,14 @@ impl Background {
         }
     }
 
+    /// When it last fires.
+    pub fn last(&self) -> Option<Time> {
+        match self {
+            Background::Churn { end, .. } => Some(*end),
+            Background::Replay { events, .. } => events.last().map(|(t, _)| Time::from_millis(*t)),
+        }
+    }
+
     /// Fires once (the caller loops while it is due).
     pub fn fire(&mut self, d: &mut Driver<'_>) -> Result<()> {
         match self {

@@ -277,7 +277,13 @@ impl<'a> Driver<'a> {
                 Ending::Until
             });
         }
-        let deadline = self.sim.now().plus_millis(limit);
+        // The limit counts from the last step or the end of background work.
+        let busy_until = self.background.iter().filter_map(Background::last).max();
+        let deadline = self
+            .sim
+            .now()
+            .max(busy_until.unwrap_or(Time::ZERO))
+            .plus_millis(limit);
         Ok(match self.wait_idle(deadline, true)? {
             Err(Stop) => Ending::Violation,
             Ok(true) => Ending::Converged,

@@ -263,7 +263,7 @@ fn decode_with(inp: &Input, sets: &[Override]) -> Result<ScenarioFile> {
         let culprit = sets
             .iter()
             .find(|o| field.starts_with(&o.path))
-            .map_or_else(|| "--set".to_owned(), |o| format!("--set {}", o.to_arg()));
+            .map_or_else(|| "--set".to_owned(), |o| format!("{} {}", o.flag, o.to_arg()));
         input(format!("{}: {culprit}: {field}: {}", inp.display, e.message()))
     })
 }
@@ -276,7 +276,14 @@ pub fn load(inp: &Input, sets: &[Override]) -> Result<Scenario> {
         let lines: Vec<String> = problems
             .iter()
             .map(|p| match sets.iter().find(|o| p.path.starts_with(&o.path)) {
-                Some(o) => format!("{}: --set {}: {}: {}", inp.display, o.to_arg(), p.path, p.message),
+                Some(o) => format!(
+                    "{}: {} {}: {}: {}",
+                    inp.display,
+                    o.flag,
+                    o.to_arg(),
+                    p.path,
+                    p.message
+                ),
                 None => Located::at_field(&inp.display, &inp.text, &p.path, &p.message).to_string(),
             })
             .collect();

@@ -17,6 +17,8 @@ pub struct Override {
     pub raw: String,
     /// The value as read.
     pub value: Value,
+    /// The flag it came from (`--set` or `--vary`), for errors.
+    pub flag: &'static str,
 }
 
 impl Override {
@@ -95,6 +97,7 @@ pub fn parse_set(arg: &str) -> Result<Override, String> {
         path: path.trim().to_owned(),
         raw: raw.to_owned(),
         value: parse_value(raw)?,
+        flag: "--set",
     })
 }
 
@@ -133,6 +136,7 @@ pub fn parse_vary(arg: &str) -> Result<Vec<Override>, String> {
                 path: path.trim().to_owned(),
                 raw: raw.to_owned(),
                 value: parse_value(raw).map_err(|e| format!("--vary {path}: {e}"))?,
+                flag: "--vary",
             })
         })
         .collect()
@@ -152,7 +156,7 @@ pub fn apply(doc: &mut Value, o: &Override) -> Result<(), String> {
                     *cur = Value::Object(Default::default());
                 }
                 let Value::Object(map) = cur else {
-                    return Err(format!("--set {}: {walked} is not a map", o.path));
+                    return Err(format!("{} {}: {walked} is not a map", o.flag, o.path));
                 };
                 if last {
                     map.insert((*k).to_owned(), o.value.clone());
@@ -167,13 +171,13 @@ pub fn apply(doc: &mut Value, o: &Override) -> Result<(), String> {
             }
             Seg::Index(n) => {
                 let Value::Array(items) = cur else {
-                    return Err(format!("--set {}: {walked} is not a list", o.path));
+                    return Err(format!("{} {}: {walked} is not a list", o.flag, o.path));
                 };
                 let len = items.len();
                 let Some(item) = items.get_mut(*n) else {
                     return Err(format!(
-                        "--set {}: {walked}[{n}] does not exist (the list has {len} items)",
-                        o.path
+                        "{} {}: {walked}[{n}] does not exist (the list has {len} items)",
+                        o.flag, o.path
                     ));
                 };
                 if last {

@@ -37,7 +37,12 @@ impl Checker {
         let set: Labels = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         for e in set.validate(&FieldPath::new(path)) {
             let field = e.field.as_str().to_owned();
-            self.fail(field, e.to_string());
+            let text = e.to_string();
+            let message = text
+                .strip_prefix(&format!("{field}: "))
+                .unwrap_or(&text)
+                .to_owned();
+            self.fail(field, message);
         }
     }
 
