@@ -107,6 +107,9 @@ pub struct RunArgs {
     /// The scenario.
     #[command(flatten)]
     pub source: Source,
+    /// Only read and check the scenario and everything it refers to.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `apply`.

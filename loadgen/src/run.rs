@@ -324,6 +324,22 @@ pub fn run_and_write(
 /// `loadgen run`.
 pub fn command(ctx: &crate::Ctx, args: &crate::cli::RunArgs) -> Result<i32> {
     let (scn, load_seconds) = crate::load_source(&args.source)?;
+    if args.dry_run {
+        let f = &scn.file;
+        let nodes: u64 = f.nodes.iter().map(|p| u64::from(p.count)).sum();
+        let replay = scn.trace.as_ref().map_or(String::new(), |t| {
+            format!(", a trace of {} nodes and {} pods", t.nodes.len(), t.pods.len())
+        });
+        let objects: usize = scn.objects.values().map(|o| o.len()).sum();
+        println!(
+            "{}: ok: {nodes} nodes in {} pools, {} workloads ({objects} manifest objects), {} steps{replay}",
+            scn.input.display,
+            f.nodes.len(),
+            f.workloads.len(),
+            f.timeline.len()
+        );
+        return Ok(0);
+    }
     let seed = ctx.global.seed.unwrap_or_else(|| scn.default_seed());
     let replay = replay_command(&scn, seed);
     let rep = run_and_write(ctx, &scn, load_seconds, "run", false, replay)?;
