@@ -505,6 +505,9 @@ fn summary(scn: &Scenario, p: &PlanReport, wall: f64, threads: usize) -> String 
 pub fn command(ctx: &crate::Ctx, args: &PlanArgs) -> Result<i32> {
     let (scn, _) = crate::load_source(&args.source)?;
     let spec = spec_from(&scn, args)?;
+    if ctx.global.events.is_some() || ctx.global.check {
+        eprintln!("loadgen: note: --events and --check apply to run and apply, not to plan's simulations");
+    }
     let seed = ctx.global.seed.unwrap_or_else(|| scn.default_seed());
     let progress = Progress::bar(0, "node counts", !ctx.global.quiet);
     let report = plan(&scn, &spec, seed, ctx.threads, &progress)?;

@@ -199,7 +199,7 @@ pub fn run<'a>(
             load: load_seconds,
             generate: driver.ops_wall.as_secs_f64(),
             simulate,
-            report: 0.0,
+            report: driver.rec.wall.as_secs_f64(),
         },
         sim_seconds: report::secs(sim.now().millis()),
         converged_seconds: report::secs(sim.last_write_time().millis()),
@@ -237,7 +237,7 @@ pub fn run<'a>(
         placements: opts.placements.then(|| placements(sim)),
         notes,
     };
-    rep.phases.report = t_report.elapsed().as_secs_f64();
+    rep.phases.report += t_report.elapsed().as_secs_f64();
     rep.wall_seconds = started.elapsed().as_secs_f64();
     Ok((rep, ending))
 }

@@ -283,6 +283,9 @@ pub fn finish(ctx: &crate::Ctx, doc: &SweepDocument) -> Result<i32> {
 /// `loadgen sweep`.
 pub fn command(ctx: &crate::Ctx, args: &SweepArgs) -> Result<i32> {
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    if ctx.global.events.is_some() || ctx.global.svg.is_some() {
+        eprintln!("loadgen: note: --events and --svg apply to run, apply and plan, not to sweep rows");
+    }
     let plan = prepare(args, ctx.global.seed, shard.as_ref())?;
     let base_sets = args.source.set.len();
     let progress = Progress::bar(plan.rows.len() as u64, "runs", !ctx.global.quiet);

@@ -76,3 +76,28 @@ fn sharded_sweeps_merge_into_the_unsharded_rows() {
     assert_code(&out, 2);
     assert!(text(&out).1.contains("rows missing"));
 }
+
+#[test]
+fn the_indexed_job_example_is_valid_and_its_scenario_loads() {
+    let manifest = "loadgen/examples/sweep-indexed-job.yaml";
+    let out = loadgen(&["apply", "-f", manifest, "--nodes", "3x8cpu/32Gi", "-q"]);
+    assert_code(&out, 0);
+    // The scenario embedded in the ConfigMap (indented four spaces under `scenario.yaml: |`).
+    let text = std::fs::read_to_string(root().join(manifest)).unwrap();
+    let scenario: String = text
+        .lines()
+        .skip_while(|l| !l.contains("scenario.yaml: |"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    ") || l.is_empty())
+        .map(|l| format!("{}\n", l.get(4..).unwrap_or("")))
+        .collect();
+    let dir = scratch("indexed-job");
+    let s = write(&dir, "scenario.yaml", &scenario);
+    let out = loadgen(&["run", &s, "--dry-run"]);
+    assert_code(&out, 0);
+    assert!(text_of(&out).contains("200 nodes"), "{}", text_of(&out));
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    text(out).0
+}

@@ -7,6 +7,7 @@
 mod background;
 mod ops;
 pub mod recorder;
+mod tally;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -109,11 +110,11 @@ impl<'a> Driver<'a> {
 
     /// Runs the simulation up to and including instant `to`, then records.
     fn step_to(&mut self, to: Time) -> Result<(), Stop> {
-        self.rec.before_advance(self.sim.store(), to);
+        self.rec.before_advance(&mut self.sim, to);
         let t0 = Instant::now();
         self.sim.run_until(to);
         self.sim_wall += t0.elapsed();
-        self.rec.after_step(&mut self.sim);
+        self.rec.sync(&mut self.sim);
         if let Some(w) = self.setup.events.as_deref_mut() {
             for e in self.sim.drain_events() {
                 // A failed write (a closed pipe) must not change the run.

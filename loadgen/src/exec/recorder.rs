@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 use kubesim::Symbol;
 use kubesim::api::{Node, Pod, Time};
 use kubesim::sim::Simulation;
+use std::time::{Duration, Instant};
+
 use kubesim::store::{ChangeOp, Cursor, Store};
 
+use super::tally::Tally;
 use crate::report::{Pods, Sample, secs};
 
 /// Samples kept before the grid coarsens (halving them).
@@ -56,6 +59,9 @@ pub struct Recorder {
     pub samples: Vec<Sample>,
     interval: i64,
     next: i64,
+    tally: Option<Tally>,
+    /// Wall time spent recording.
+    pub wall: Duration,
 }
 
 /// Counts pods by state.
@@ -119,7 +125,8 @@ pub fn allocation(store: &Store) -> BTreeMap<String, f64> {
         .collect()
 }
 
-fn sample(store: &Store, t: i64) -> Sample {
+/// A sample by scanning every pod: the twin of [`Tally::sample`].
+pub fn sample(store: &Store, t: i64) -> Sample {
     let pods = count_pods(store);
     Sample {
         t: secs(t),
@@ -139,6 +146,8 @@ impl Recorder {
             samples: Vec::new(),
             interval: FIRST_INTERVAL_MS,
             next: if sampling { 0 } else { i64::MAX },
+            tally: sampling.then(Tally::default),
+            wall: Duration::ZERO,
         }
     }
 
@@ -153,15 +162,21 @@ impl Recorder {
 
     /// Before the clock moves from now to `to`: samples the grid times in
     /// `[now, to)`, when the cluster is as it is now.
-    pub fn before_advance(&mut self, store: &Store, to: Time) {
+    pub fn before_advance(&mut self, sim: &mut Simulation, to: Time) {
         let to = to.millis();
         if self.next >= to {
             return;
         }
+        let t0 = Instant::now();
+        self.sync(sim);
         while (to - self.next) / self.interval > MAX_SAMPLES as i64 {
             self.coarsen();
         }
-        let s = sample(store, self.next);
+        let store = sim.store();
+        let s = match &mut self.tally {
+            Some(t) => t.sample(store, self.next),
+            None => sample(store, self.next),
+        };
         while self.next < to {
             self.samples.push(Sample {
                 t: secs(self.next),
@@ -172,10 +187,13 @@ impl Recorder {
                 self.coarsen();
             }
         }
+        self.wall += t0.elapsed();
     }
 
-    /// After a step: records the pods deleted since the last one.
-    pub fn after_step(&mut self, sim: &mut Simulation) {
+    /// Reads the changes since the last call: records deleted pods and
+    /// keeps the running totals.
+    pub fn sync(&mut self, sim: &mut Simulation) {
+        let t0 = Instant::now();
         let Some(cursor) = &self.cursor else { return };
         let store = sim.store();
         for change in store.changes(cursor) {
@@ -184,13 +202,17 @@ impl Recorder {
             {
                 self.deleted.push(PodRecord::of(pod));
             }
+            if let Some(t) = &mut self.tally {
+                t.observe(store, change);
+            }
         }
         sim.store_mut().ack(cursor);
+        self.wall += t0.elapsed();
     }
 
     /// At the end: the last sample, and the watch released.
     pub fn finish(&mut self, sim: &mut Simulation) {
-        self.after_step(sim);
+        self.sync(sim);
         if self.next != i64::MAX {
             let now = sim.now().millis();
             if self.samples.last().is_none_or(|s| secs(now) > s.t) {
@@ -218,7 +240,7 @@ mod tests {
     fn the_grid_coarsens_and_keeps_aligned_samples() {
         let mut sim = Simulation::new(Default::default(), 1);
         let mut r = Recorder::new(&mut sim, true);
-        r.before_advance(sim.store(), Time::from_millis(1_000_000));
+        r.before_advance(&mut sim, Time::from_millis(1_000_000));
         assert!(r.samples.len() <= 2 * MAX_SAMPLES);
         assert!(r.samples.len() >= MAX_SAMPLES / 2, "{}", r.samples.len());
         let step = ((r.samples[1].t - r.samples[0].t) * 1000.0).round() as i64;
@@ -227,7 +249,7 @@ mod tests {
                 .windows(2)
                 .all(|w| ((w[1].t - w[0].t) * 1000.0).round() as i64 == step)
         );
-        r.before_advance(sim.store(), Time::from_millis(2_000_000));
+        r.before_advance(&mut sim, Time::from_millis(2_000_000));
         assert!(r.samples.len() <= 2 * MAX_SAMPLES);
         assert!(r.samples.last().unwrap().t < 2000.0);
     }
