@@ -221,6 +221,9 @@ pub fn run<'a>(
             },
             preemptions: stats.preemptions,
         },
+        // AFTER-MERGE(sched): add `placement: sched::placement_quality(store)`
+        // (nodes used, allocation ratios, fragmentation) next to utilization,
+        // and document it in docs/report-format.md.
         utilization: allocation(store),
         latency: latencies(&records),
         events_total: sim.event_log().total(),
@@ -353,4 +356,20 @@ pub fn command(ctx: &crate::Ctx, args: &crate::cli::RunArgs) -> Result<i32> {
         )));
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Input, load, overrides::parse_set};
+
+    #[test]
+    fn the_replay_command_names_the_scenario_seed_and_overrides() {
+        let inp = Input::preset("zone-outage").unwrap();
+        let scn = load(&inp, &[parse_set("kubelet.startLatency={fixed: 2s}").unwrap()]).unwrap();
+        assert_eq!(
+            replay_command(&scn, 3),
+            "loadgen run --preset zone-outage --seed 3 --check --set 'kubelet.startLatency={fixed: 2s}'"
+        );
+    }
 }
