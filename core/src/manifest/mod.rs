@@ -22,6 +22,7 @@
 
 mod decode;
 mod diagnose;
+mod document;
 mod error;
 mod header;
 mod lenient;
@@ -37,6 +38,7 @@ mod tests;
 #[cfg(test)]
 mod proptests;
 
+pub use document::decode_document;
 pub use error::ManifestError;
 pub use locate::locate_field;
 

@@ -148,18 +148,40 @@ impl Distribution {
     }
 }
 
-/// Accepts a bare duration (`2s`) as a fixed distribution.
+/// Accepts a bare duration (`2s`) as a fixed distribution, or one of the
+/// long forms; errors say what was expected and why the value is not it.
 pub fn deserialize_distribution<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Distribution, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Bare(Millis),
-        Full(Distribution),
+    use serde::de::{self, value::MapAccessDeserializer};
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Distribution;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "a duration such as \"2s\", or {fixed: 2s}, {uniform: {min: 1s, max: 3s}} or {lognormal: {median: 2s, sigma: 0.5}}",
+            )
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Distribution, E> {
+            parse_duration_ms(v)
+                .map(Distribution::fixed_ms)
+                .map_err(E::custom)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Distribution, E> {
+            i64::try_from(v)
+                .map(Distribution::fixed_ms)
+                .map_err(|_| E::custom("duration too large"))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Distribution, E> {
+            if v < 0 {
+                Err(E::custom("duration must not be negative"))
+            } else {
+                Ok(Distribution::fixed_ms(v))
+            }
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Distribution, A::Error> {
+            Distribution::deserialize(MapAccessDeserializer::new(map))
+        }
     }
-    Ok(match Either::deserialize(d)? {
-        Either::Bare(m) => Distribution::Fixed(m),
-        Either::Full(dist) => dist,
-    })
+    d.deserialize_any(V)
 }
 
 #[cfg(test)]
@@ -209,5 +231,13 @@ mod tests {
         );
         let d: Distribution = serde_json::from_str(r#"{"fixed": "2s"}"#).unwrap();
         assert_eq!(d, Distribution::fixed_ms(2000));
+        let model: super::super::KubeletModel = serde_json::from_str(
+            r#"{"startLatency": "2s", "readinessDelay": {"uniform": {"min": "1s", "max": "2s"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(model.start_latency, Distribution::fixed_ms(2000));
+        let e =
+            serde_json::from_str::<super::super::KubeletModel>(r#"{"startLatency": "2 days"}"#).unwrap_err();
+        assert!(e.to_string().contains("invalid duration \"2 days\""), "{e}");
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod distribution;
 pub mod invariants;
 mod nodes;
+mod peek;
 pub mod timers;
 mod trace;
 
