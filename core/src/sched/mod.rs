@@ -297,7 +297,16 @@ impl Scheduler {
     /// Earliest time something becomes schedulable again (back-off expiry), for the
     /// simulation's event queue.
     pub fn next_wakeup(&self) -> Option<Time> {
-        self.queue.next_wakeup(self.now)
+        self.queue.next_wakeup(self.now, true)
+    }
+
+    /// Like [`Scheduler::next_wakeup`], but without the periodic 5-minute
+    /// retry of unschedulable pods (`flushUnschedulablePodsLeftover`). In the
+    /// simulation every event that could make a pod fit moves it back at once,
+    /// so that retry cannot change an outcome; a cluster whose only work left
+    /// is that retry has converged.
+    pub fn next_busy_wakeup(&self) -> Option<Time> {
+        self.queue.next_wakeup(self.now, false)
     }
 
     /// Counters and latencies.

@@ -383,16 +383,15 @@ impl SchedulingQueue {
     }
 
     /// The earliest time a waiting pod becomes schedulable: now if the active queue has a
-    /// pod, else the first back-off expiry or 5-minute flush.
-    pub fn next_wakeup(&self, now: Time) -> Option<Time> {
+    /// pod, else the first back-off expiry or (with `include_flush`) 5-minute flush.
+    pub fn next_wakeup(&self, now: Time, include_flush: bool) -> Option<Time> {
         if self.has_active() {
             return Some(now);
         }
         let backoff = self.backoff.first().map(|(t, _, _)| *t);
-        let stale = self
-            .unschedulable
-            .values()
-            .next()
+        let stale = include_flush
+            .then(|| self.unschedulable.values().next())
+            .flatten()
             .and_then(|s| self.get(*s))
             .map(|q| q.timestamp.plus_millis(MAX_UNSCHEDULABLE_MS));
         match (backoff, stale) {

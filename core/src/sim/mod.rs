@@ -263,7 +263,9 @@ impl Simulation {
             if !actions.is_empty() {
                 return RunOutcome::Actions(actions);
             }
-            let next = self.next_time();
+            // Running to a fixed end passes through the periodic retries of
+            // unschedulable pods; running to idle does not wait for them.
+            let next = self.next_time(advance_to_end);
             let outcome = match next {
                 Some(t) if t <= end => {
                     self.now = self.now.max(t);
@@ -282,14 +284,19 @@ impl Simulation {
     }
 
     /// The earliest time anything is scheduled.
-    fn next_time(&self) -> Option<Time> {
+    fn next_time(&self, include_flush: bool) -> Option<Time> {
         let mut next = self.timers.next_time();
         for c in &self.controllers {
             if let Some(t) = c.queue.next_time() {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
-        if let Some(t) = self.scheduler.next_wakeup() {
+        let wakeup = if include_flush {
+            self.scheduler.next_wakeup()
+        } else {
+            self.scheduler.next_busy_wakeup()
+        };
+        if let Some(t) = wakeup {
             next = Some(next.map_or(t, |n| n.min(t)));
         }
         next.map(|t| t.max(self.now))

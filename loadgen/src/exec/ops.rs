@@ -13,7 +13,7 @@ use super::Driver;
 use crate::error::{Failure, Result};
 use crate::scenario::format::{NodePool, Workload};
 use crate::scenario::steps::{NodeTarget, Op, PodTarget, RolloutOp, ScaleOp};
-use crate::scenario::{Sourced, ensure_namespace, generate, is_simulated, namespace_of};
+use crate::scenario::{Sourced, ensure_namespace, generate, namespace_of};
 
 /// The annotation a template-less rollout sets, as `kubectl rollout restart` does.
 const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -78,15 +78,6 @@ impl Driver<'_> {
                     "created namespace {ns} (kubectl apply would need it to exist)"
                 ));
             }
-        }
-        let kind = obj.kind();
-        if !is_simulated(kind) && self.notes.len() < 50 {
-            self.notes.push(format!(
-                "{origin}: {} {} is admitted but not run (kubesim has no {} controller yet)",
-                kind.name(),
-                obj.metadata().name,
-                kind.name()
-            ));
         }
         self.sim
             .store_mut()

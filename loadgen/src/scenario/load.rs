@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kubesim::api::{AnyObject, Kind, Namespace, ObjectMeta};
+use kubesim::api::{AnyObject, Namespace, ObjectMeta};
 use kubesim::manifest::{ManifestObject, decode_document, parse_manifests};
 use kubesim::rng::Rng;
 use kubesim::store::{ApiError, Store};
@@ -322,12 +322,4 @@ pub fn load(inp: &Input, sets: &[Override]) -> Result<Scenario> {
         objects,
         trace,
     })
-}
-
-/// Whether an object's kind is run by a controller kubesim has.
-pub fn is_simulated(kind: Kind) -> bool {
-    !matches!(
-        kind,
-        Kind::DaemonSet | Kind::StatefulSet | Kind::Job | Kind::CronJob | Kind::HorizontalPodAutoscaler
-    )
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use kubesim::api::AnyObject;
 
 pub use format::ScenarioFile;
-pub use load::{ensure_namespace, is_simulated, load, namespace_of, resolve_manifests};
+pub use load::{ensure_namespace, load, namespace_of, resolve_manifests};
 pub use overrides::Override;
 
 use crate::replay::Trace;
