@@ -140,4 +140,8 @@ pub struct SimConfig {
     /// Also check the rolling-update bounds after every step (valid only
     /// while no pod fails, so off unless asked for).
     pub check_rollouts: bool,
+    /// Check each binding and each unschedulable verdict as it is written
+    /// (cheap: the cost is per scheduling decision, not per step; implied
+    /// by `check_invariants`).
+    pub audit_scheduling: bool,
 }

@@ -1,6 +1,33 @@
 //! The invariant checker: one function that checks a whole simulation
 //! state and returns every violation with the objects involved. Tests, fuzz
 //! targets and `loadgen --check` all use it.
+//!
+//! - [`check`], at any time: no node's requests exceed its allocatable; no
+//!   pod is bound to a missing node; at most one controller owner per object
+//!   and no owner cycle; every index equals its linear scan;
+//! - [`audit_pod_write`], installed as the store's pod audit: each binding
+//!   goes to an existing node that admits the pod and has room for it, each
+//!   unschedulable verdict is true (the pod fits on no node, by the brute
+//!   force in [`fit`]), both judged at the moment they are written;
+//! - [`check_rollouts`], during rolling updates while no pod fails: the
+//!   surge and availability bounds;
+//! - [`check_converged`], after a run to idle with no failure left: each
+//!   ReplicaSet owns `replicas` active pods, each Deployment's newest
+//!   ReplicaSet holds them all;
+//! - [`check_preemptions`], over the events: victims have lower priority
+//!   than their preemptor.
+//!
+//! Kinds that arrive later (DaemonSet, StatefulSet, Job, ResourceQuota) add
+//! their invariants here.
+
+mod converge;
+pub mod fit;
+mod scheduling;
+#[cfg(test)]
+mod tests;
+
+pub use converge::check_converged;
+pub use scheduling::{audit_pod_write, check_pending, check_preemptions, check_verdicts};
 
 use std::fmt;
 
