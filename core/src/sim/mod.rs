@@ -406,7 +406,11 @@ impl Simulation {
     pub fn check(&mut self) {
         self.collect_audits();
         self.checks += 1;
-        let found = invariants::check(&self.store, self.now);
+        let found = if self.config.skip_index_checks {
+            invariants::check_objects(&self.store, self.now)
+        } else {
+            invariants::check(&self.store, self.now)
+        };
         self.violations.extend(found);
         if self.config.check_rollouts {
             let found = invariants::check_rollouts(&self.store, self.now);
@@ -419,6 +423,12 @@ impl Simulation {
     /// legitimately break them, such as deleting a pod by hand).
     pub fn set_check_rollouts(&mut self, on: bool) {
         self.config.check_rollouts = on;
+    }
+
+    /// Compares every index with its scan now; violations are kept.
+    pub fn check_indexes(&mut self) {
+        let found = invariants::check_indexes(&self.store, self.now);
+        self.violations.extend(found);
     }
 
     /// Invariant violations found by checks so far.

@@ -327,6 +327,7 @@ fn rolling_update_beyond_surge_or_below_availability_is_reported() {
             .push(controller_ref(Kind::Deployment, &dmeta));
         store.create(rs).unwrap();
     }
+    store.update(d, |d| d.status.observed_generation = 1).unwrap();
     assert!(check_rollouts(&store, Time::ZERO).is_empty(), "5 <= 4 + 1");
     let b = store.lookup::<ReplicaSet>("default", "web-b").unwrap();
     store.update(b, |r| r.spec.replicas = 3).unwrap();
@@ -348,6 +349,11 @@ fn rolling_update_beyond_surge_or_below_availability_is_reported() {
         names(&check_rollouts(&store, Time::ZERO)),
         ["rollout-availability"],
         "no pod is available, 3 must be"
+    );
+    store.update(d, |d| d.spec.replicas = 6).unwrap();
+    assert!(
+        check_rollouts(&store, Time::ZERO).is_empty(),
+        "a spec the controller has not observed yet is not judged"
     );
 }
 
@@ -395,4 +401,31 @@ fn pending_pod_that_fits_is_reported() {
     assert!(check_pending(&store, Time::ZERO).is_empty());
     pod(&mut store, "small", "100m");
     assert_eq!(names(&check_pending(&store, Time::ZERO)), ["pending-pod-fits"]);
+}
+
+#[test]
+fn orphan_left_unadopted_after_convergence_is_reported() {
+    let mut store = Store::new(1);
+    let rs = store
+        .create(build::replica_set("web", 1).labels(&[("app", "web")]).build())
+        .unwrap();
+    let meta = store.get(rs).unwrap().metadata.clone();
+    owned_pods(&mut store, &meta, Kind::ReplicaSet, &[("app", "web")], 1);
+    assert!(check_converged(&store, Time::ZERO).is_empty());
+    store
+        .create(build::pod("stray").labels(&[("app", "web")]).build())
+        .unwrap();
+    let found = check_converged(&store, Time::ZERO);
+    assert_eq!(names(&found), ["converged-adoption"], "{found:?}");
+    assert!(found[0].detail.contains("pod default/stray"));
+    store
+        .create(build::deployment("d", 1).labels(&[("app", "web")]).build())
+        .unwrap();
+    let found = check_converged(&store, Time::ZERO);
+    assert!(
+        found
+            .iter()
+            .any(|v| v.detail.contains("replica set default/web is an orphan")),
+        "{found:?}"
+    );
 }
