@@ -3,6 +3,7 @@
 mod apps;
 mod autoscaling;
 mod deployments;
+mod fuzz_regressions;
 mod jobs;
 mod lifecycle;
 mod manifests;

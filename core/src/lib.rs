@@ -21,6 +21,8 @@ pub mod controllers;
 pub mod cron;
 pub mod events;
 pub mod field;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod intern;
 pub mod kubelet;
 pub mod labels;

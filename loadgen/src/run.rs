@@ -81,6 +81,8 @@ pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool
         keep_events,
         check_invariants: check,
         check_rollouts: false,
+        audit_scheduling: check,
+        skip_index_checks: false,
     }
 }
 

@@ -140,4 +140,14 @@ pub struct SimConfig {
     /// Also check the rolling-update bounds after every step (valid only
     /// while no pod fails, so off unless asked for).
     pub check_rollouts: bool,
+    /// Check each binding and each unschedulable verdict as it is written
+    /// (cheap: the cost is per scheduling decision, not per step; implied
+    /// by `check_invariants`).
+    pub audit_scheduling: bool,
+    /// Leave the index-versus-scan comparison, the costliest check, out of
+    /// the checks after every step (call [`Simulation::check_indexes`]
+    /// yourself, as the fuzz harnesses do after every operation).
+    ///
+    /// [`Simulation::check_indexes`]: super::Simulation::check_indexes
+    pub skip_index_checks: bool,
 }

@@ -16,6 +16,7 @@ pub mod admission;
 pub mod allocators;
 mod apply;
 pub mod arena;
+mod audit;
 mod binding;
 mod consistency;
 mod error;
@@ -33,6 +34,7 @@ use std::any::Any;
 
 pub use apply::Apply;
 pub use arena::Key;
+pub use audit::{AuditFinding, PodAudit};
 pub use error::ApiError;
 pub use feed::{Change, ChangeOp, Cursor, ObjectKey};
 pub use kinds::{Indexed, Stored, Tables, object_key, typed_key};
@@ -113,6 +115,8 @@ pub struct Store {
     uid_counter: u64,
     resource_version: u64,
     now: Time,
+    pod_audit: Option<PodAudit>,
+    audit_findings: Vec<AuditFinding>,
 }
 
 impl Store {
@@ -131,6 +135,8 @@ impl Store {
             uid_counter: 0,
             resource_version: 0,
             now: Time::ZERO,
+            pod_audit: None,
+            audit_findings: Vec::new(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let namespace = Namespace {
@@ -532,6 +538,7 @@ impl Store {
             key: okey,
             op: ChangeOp::Modified,
         });
+        self.audit_update(key, &old);
         Ok(())
     }
 

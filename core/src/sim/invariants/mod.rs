@@ -1,6 +1,33 @@
 //! The invariant checker: one function that checks a whole simulation
 //! state and returns every violation with the objects involved. Tests, fuzz
 //! targets and `loadgen --check` all use it.
+//!
+//! - [`check`], at any time: no node's requests exceed its allocatable; no
+//!   pod is bound to a missing node; at most one controller owner per object
+//!   and no owner cycle; every index equals its linear scan;
+//! - [`audit_pod_write`], installed as the store's pod audit: each binding
+//!   goes to an existing node that admits the pod and has room for it, each
+//!   unschedulable verdict is true (the pod fits on no node, by the brute
+//!   force in [`fit`]), both judged at the moment they are written;
+//! - [`check_rollouts`], during rolling updates while no pod fails: the
+//!   surge and availability bounds;
+//! - [`check_converged`], after a run to idle with no failure left: each
+//!   ReplicaSet owns `replicas` active pods, each Deployment's newest
+//!   ReplicaSet holds them all;
+//! - [`check_preemptions`], over the events: victims have lower priority
+//!   than their preemptor.
+//!
+//! Kinds that arrive later (DaemonSet, StatefulSet, Job, ResourceQuota) add
+//! their invariants here.
+
+mod converge;
+pub mod fit;
+mod scheduling;
+#[cfg(test)]
+mod tests;
+
+pub use converge::check_converged;
+pub use scheduling::{audit_pod_write, check_pending, check_preemptions, check_verdicts};
 
 use std::fmt;
 
@@ -28,6 +55,14 @@ impl fmt::Display for Violation {
 
 /// Checks every invariant that must hold at all times.
 pub fn check(store: &Store, now: Time) -> Vec<Violation> {
+    let mut out = check_objects(store, now);
+    out.extend(check_indexes(store, now));
+    out
+}
+
+/// The invariants on objects that must hold at all times (capacity, bound
+/// nodes, owners): [`check`] without the index comparison, its costliest part.
+pub fn check_objects(store: &Store, now: Time) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut push = |invariant: &'static str, detail: String| {
         out.push(Violation {
@@ -38,10 +73,20 @@ pub fn check(store: &Store, now: Time) -> Vec<Violation> {
     };
     check_node_capacity(store, &mut push);
     check_controller_owners(store, &mut push);
-    for problem in store.check_indexes() {
-        push("index-consistency", problem);
-    }
     out
+}
+
+/// Every index equals its linear scan ([`Store::check_indexes`]).
+pub fn check_indexes(store: &Store, now: Time) -> Vec<Violation> {
+    store
+        .check_indexes()
+        .into_iter()
+        .map(|detail| Violation {
+            invariant: "index-consistency",
+            detail,
+            at: now,
+        })
+        .collect()
 }
 
 /// No node's requested resources exceed its allocatable; every bound pod's
@@ -146,7 +191,8 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
 /// ReplicaSet sizes stays within `replicas + maxSurge`, and once the
 /// Deployment has been available (condition `Available=True`) its available
 /// pods stay at or above `replicas - maxUnavailable`. Skipped while a
-/// scale of the Deployment itself is being applied.
+/// scale of the Deployment itself is being applied, and until the
+/// controller has observed the Deployment's latest generation.
 pub fn check_rollouts(store: &Store, now: Time) -> Vec<Violation> {
     use crate::api::meta::{ConditionStatus, find_condition};
     use crate::api::workloads::DeploymentStrategyType;
@@ -154,8 +200,11 @@ pub fn check_rollouts(store: &Store, now: Time) -> Vec<Violation> {
     use crate::controllers::deployment::util;
     let mut out = Vec::new();
     for (_, d) in store.iter::<Deployment>() {
+        // Until the controller has seen the latest spec, its status (the
+        // Available condition) and sizes answer for the previous one.
         if d.spec.strategy.type_ != DeploymentStrategyType::RollingUpdate
             || d.metadata.deletion_timestamp.is_some()
+            || d.status.observed_generation < d.metadata.generation
         {
             continue;
         }

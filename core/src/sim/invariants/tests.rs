@@ -1,0 +1,431 @@
+//! Each invariant is shown to fail: a test builds the broken state (through
+//! the store's unchecked escape hatches where admission would refuse it) and
+//! checks that the checker names it, next to a sound state it accepts.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::api::meta::{Condition, ConditionStatus};
+use crate::api::pod::PodCondition;
+use crate::api::scheduling::{TaintEffect, Toleration};
+use crate::api::{Deployment, Kind, ObjectMeta, PriorityClass, ReplicaSet, Uid};
+use crate::build;
+use crate::controllers::controller_ref;
+use crate::events::{Event, EventType, InvolvedObject};
+use crate::store::Key;
+
+fn store_with_node(cpu: &str) -> Store {
+    let mut store = Store::new(7);
+    store.create(build::node("n1", cpu, "4Gi").build()).unwrap();
+    store
+}
+
+fn pod(store: &mut Store, name: &str, cpu: &str) -> Key<Pod> {
+    store
+        .create(
+            build::pod(name)
+                .labels(&[("app", "x")])
+                .requests(cpu, "100Mi")
+                .build(),
+        )
+        .unwrap()
+}
+
+fn names(found: &[Violation]) -> Vec<&'static str> {
+    found.iter().map(|v| v.invariant).collect()
+}
+
+fn audit_names(store: &mut Store) -> Vec<&'static str> {
+    store.take_audit_findings().iter().map(|f| f.invariant).collect()
+}
+
+#[test]
+fn overcommitted_node_is_reported() {
+    let mut store = store_with_node("1");
+    let a = pod(&mut store, "a", "600m");
+    let b = pod(&mut store, "b", "600m");
+    store.bind(a, Symbol::intern("n1")).unwrap();
+    assert!(check(&store, Time::ZERO).is_empty());
+    store.bind(b, Symbol::intern("n1")).unwrap();
+    let found = check(&store, Time::ZERO);
+    assert_eq!(names(&found), ["node-overcommit"], "{found:?}");
+    assert!(found[0].detail.contains("cpu"), "{}", found[0]);
+}
+
+#[test]
+fn pod_on_missing_node_is_reported_now_and_at_bind_time() {
+    let mut store = store_with_node("1");
+    store.set_pod_audit(Some(audit_pod_write));
+    let a = pod(&mut store, "a", "100m");
+    store.bind(a, Symbol::intern("ghost")).unwrap();
+    assert_eq!(names(&check(&store, Time::ZERO)), ["pod-on-missing-node"]);
+    assert_eq!(audit_names(&mut store), ["bind-missing-node"]);
+}
+
+#[test]
+fn binding_to_a_cordoned_tainted_or_unselected_node_is_reported() {
+    let mut store = store_with_node("4");
+    store.set_pod_audit(Some(audit_pod_write));
+    let n1 = store.lookup::<Node>("", "n1").unwrap();
+    let fine = pod(&mut store, "fine", "100m");
+    store.bind(fine, Symbol::intern("n1")).unwrap();
+    assert!(audit_names(&mut store).is_empty());
+
+    store.update(n1, |n| n.spec.unschedulable = true).unwrap();
+    let cordoned = pod(&mut store, "cordoned", "100m");
+    store.bind(cordoned, Symbol::intern("n1")).unwrap();
+    assert_eq!(audit_names(&mut store), ["bind-unschedulable-node"]);
+    let tolerant = store
+        .create(
+            build::pod("tolerant")
+                .spec(|s| {
+                    s.tolerations.push(Toleration::exists(
+                        fit::TAINT_UNSCHEDULABLE,
+                        TaintEffect::NoSchedule,
+                        None,
+                    ))
+                })
+                .build(),
+        )
+        .unwrap();
+    store.bind(tolerant, Symbol::intern("n1")).unwrap();
+    assert!(
+        audit_names(&mut store).is_empty(),
+        "a tolerated cordon is no violation"
+    );
+
+    store
+        .update(n1, |n| {
+            n.spec.unschedulable = false;
+            n.spec.taints.push(crate::api::scheduling::Taint {
+                key: Symbol::intern("gpu"),
+                value: Symbol::EMPTY,
+                effect: TaintEffect::NoSchedule,
+                time_added: None,
+            })
+        })
+        .unwrap();
+    let tainted = pod(&mut store, "tainted", "100m");
+    store.bind(tainted, Symbol::intern("n1")).unwrap();
+    let found = store.take_audit_findings();
+    assert_eq!(found.len(), 1);
+    assert!(found[0].detail.contains("taint gpu"), "{found:?}");
+
+    let selective = store
+        .create(build::pod("selective").node_selector(&[("disk", "ssd")]).build())
+        .unwrap();
+    store.update(n1, |n| n.spec.taints.clear()).unwrap();
+    store.bind(selective, Symbol::intern("n1")).unwrap();
+    assert_eq!(audit_names(&mut store), ["bind-unschedulable-node"]);
+}
+
+#[test]
+fn binding_beyond_capacity_is_reported_at_bind_time() {
+    let mut store = store_with_node("1");
+    store.set_pod_audit(Some(audit_pod_write));
+    let a = pod(&mut store, "a", "700m");
+    let b = pod(&mut store, "b", "700m");
+    store.bind(a, Symbol::intern("n1")).unwrap();
+    assert!(audit_names(&mut store).is_empty());
+    store.bind(b, Symbol::intern("n1")).unwrap();
+    assert_eq!(audit_names(&mut store), ["node-overcommit"]);
+}
+
+fn mark_unschedulable(store: &mut Store, key: Key<Pod>) {
+    store
+        .update(key, |p| {
+            p.status.conditions.pod_scheduled = Some(PodCondition::new(false, Time::ZERO));
+            p.status.reason = Some(Symbol::intern("Unschedulable"));
+            p.status.message = Some(Arc::from("0/1 nodes are available: 1 Insufficient cpu."));
+        })
+        .unwrap();
+}
+
+#[test]
+fn false_unschedulable_verdict_is_reported() {
+    let mut store = store_with_node("1");
+    store.set_pod_audit(Some(audit_pod_write));
+    let big = pod(&mut store, "big", "2");
+    mark_unschedulable(&mut store, big);
+    assert!(
+        audit_names(&mut store).is_empty(),
+        "2 cpus fit nowhere: a true verdict"
+    );
+    let small = pod(&mut store, "small", "500m");
+    mark_unschedulable(&mut store, small);
+    let found = store.take_audit_findings();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].invariant, "unschedulable-verdict");
+    assert!(found[0].detail.contains("fits on node n1"), "{}", found[0].detail);
+    assert_eq!(
+        names(&check_verdicts(&store, Time::ZERO)),
+        ["unschedulable-verdict"]
+    );
+}
+
+#[test]
+fn room_reserved_for_a_nominated_pod_of_higher_priority_makes_a_verdict_true() {
+    let mut store = store_with_node("1");
+    store.set_pod_audit(Some(audit_pod_write));
+    let class = PriorityClass {
+        metadata: ObjectMeta::named("", "high"),
+        value: 1000,
+        ..PriorityClass::default()
+    };
+    store.create(class).unwrap();
+    let high = store
+        .create(
+            build::pod("high")
+                .requests("800m", "1Mi")
+                .priority_class("high")
+                .build(),
+        )
+        .unwrap();
+    store
+        .update(high, |p| {
+            p.status.nominated_node_name = Some(Symbol::intern("n1"))
+        })
+        .unwrap();
+    let low = pod(&mut store, "low", "500m");
+    mark_unschedulable(&mut store, low);
+    assert!(
+        audit_names(&mut store).is_empty(),
+        "n1's room is reserved for the nominated pod"
+    );
+}
+
+#[test]
+fn two_controller_owners_are_reported() {
+    let mut store = Store::new(1);
+    let a = store
+        .create(build::replica_set("a", 1).labels(&[("app", "a")]).build())
+        .unwrap();
+    let b = store
+        .create(build::replica_set("b", 1).labels(&[("app", "b")]).build())
+        .unwrap();
+    let refs = [a, b].map(|k| controller_ref(Kind::ReplicaSet, &store.get(k).unwrap().metadata));
+    let p = pod(&mut store, "p", "100m");
+    assert!(check(&store, Time::ZERO).is_empty());
+    store.update_unchecked(p, |p| p.metadata.owner_references.extend(refs));
+    assert_eq!(names(&check(&store, Time::ZERO)), ["multiple-controllers"]);
+}
+
+#[test]
+fn owner_cycle_is_reported() {
+    let mut store = Store::new(1);
+    let a = store
+        .create(build::replica_set("a", 1).labels(&[("app", "a")]).build())
+        .unwrap();
+    let b = store
+        .create(build::replica_set("b", 1).labels(&[("app", "b")]).build())
+        .unwrap();
+    let ref_a = controller_ref(Kind::ReplicaSet, &store.get(a).unwrap().metadata);
+    let ref_b = controller_ref(Kind::ReplicaSet, &store.get(b).unwrap().metadata);
+    store.update_unchecked(a, |r| r.metadata.owner_references.push(ref_b));
+    assert!(check(&store, Time::ZERO).is_empty(), "a chain is fine");
+    store.update_unchecked(b, |r| r.metadata.owner_references.push(ref_a));
+    let found = names(&check(&store, Time::ZERO));
+    assert_eq!(found, ["owner-cycle", "owner-cycle"], "both members are named");
+}
+
+#[test]
+fn index_that_disagrees_with_its_scan_is_reported() {
+    let mut store = store_with_node("1");
+    let a = pod(&mut store, "a", "100m");
+    store.bind(a, Symbol::intern("n1")).unwrap();
+    store.corrupt_node_index(a);
+    let found = check(&store, Time::ZERO);
+    assert_eq!(names(&found), ["index-consistency"]);
+    assert!(found[0].detail.contains("node -> pods"), "{}", found[0]);
+}
+
+fn owned_pods(store: &mut Store, owner: &ObjectMeta, kind: Kind, labels: &[(&str, &str)], n: usize) {
+    for _ in 0..n {
+        let mut p = build::pod("").labels(labels).build();
+        p.metadata.generate_name = Some(Symbol::intern("p-"));
+        p.metadata.owner_references.push(controller_ref(kind, owner));
+        store.create(p).unwrap();
+    }
+}
+
+#[test]
+fn replicaset_short_of_pods_after_convergence_is_reported() {
+    let mut store = Store::new(1);
+    let rs = store
+        .create(build::replica_set("web", 3).labels(&[("app", "web")]).build())
+        .unwrap();
+    let meta = store.get(rs).unwrap().metadata.clone();
+    owned_pods(&mut store, &meta, Kind::ReplicaSet, &[("app", "web")], 2);
+    let found = check_converged(&store, Time::ZERO);
+    assert_eq!(names(&found), ["converged-replicaset"]);
+    owned_pods(&mut store, &meta, Kind::ReplicaSet, &[("app", "web")], 1);
+    assert!(check_converged(&store, Time::ZERO).is_empty());
+}
+
+#[test]
+fn deployment_whose_old_replicaset_keeps_pods_after_convergence_is_reported() {
+    let mut store = Store::new(1);
+    let d = build::deployment("web", 2)
+        .labels(&[("app", "web")])
+        .image("v2")
+        .build();
+    let d = store.create(d).unwrap();
+    let dmeta = store.get(d).unwrap().metadata.clone();
+    let rs_of = |store: &mut Store, name: &str, image: &str, replicas: i32| {
+        let mut rs = build::replica_set(name, replicas)
+            .labels(&[("app", "web")])
+            .image(image)
+            .build();
+        rs.metadata
+            .owner_references
+            .push(controller_ref(Kind::Deployment, &dmeta));
+        let key = store.create(rs).unwrap();
+        let meta = store.get(key).unwrap().metadata.clone();
+        owned_pods(
+            store,
+            &meta,
+            Kind::ReplicaSet,
+            &[("app", "web")],
+            replicas as usize,
+        );
+        key
+    };
+    let new = rs_of(&mut store, "web-new", "v2", 2);
+    let old = rs_of(&mut store, "web-old", "v1", 0);
+    assert!(check_converged(&store, Time::ZERO).is_empty());
+    store.update(old, |r| r.spec.replicas = 1).unwrap();
+    let meta = store.get(old).unwrap().metadata.clone();
+    owned_pods(&mut store, &meta, Kind::ReplicaSet, &[("app", "web")], 1);
+    let found = check_converged(&store, Time::ZERO);
+    assert_eq!(names(&found), ["converged-deployment"], "{found:?}");
+    assert!(found[0].detail.contains("old replica set web-old"));
+    store.delete(new, crate::store::DeleteOptions::default()).unwrap();
+    let found = check_converged(&store, Time::ZERO);
+    assert!(
+        found
+            .iter()
+            .any(|v| v.detail.contains("0 replica sets have its current template"))
+    );
+}
+
+#[test]
+fn rolling_update_beyond_surge_or_below_availability_is_reported() {
+    let mut store = Store::new(1);
+    let d = build::deployment("web", 4)
+        .labels(&[("app", "web")])
+        .rolling("1", "1")
+        .build();
+    let d: Key<Deployment> = store.create(d).unwrap();
+    let dmeta = store.get(d).unwrap().metadata.clone();
+    for (name, image, replicas) in [("web-a", "v1", 3), ("web-b", "v2", 2)] {
+        let mut rs: ReplicaSet = build::replica_set(name, replicas)
+            .labels(&[("app", "web")])
+            .image(image)
+            .build();
+        rs.metadata
+            .owner_references
+            .push(controller_ref(Kind::Deployment, &dmeta));
+        store.create(rs).unwrap();
+    }
+    store.update(d, |d| d.status.observed_generation = 1).unwrap();
+    assert!(check_rollouts(&store, Time::ZERO).is_empty(), "5 <= 4 + 1");
+    let b = store.lookup::<ReplicaSet>("default", "web-b").unwrap();
+    store.update(b, |r| r.spec.replicas = 3).unwrap();
+    assert_eq!(names(&check_rollouts(&store, Time::ZERO)), ["rollout-surge"]);
+    store.update(b, |r| r.spec.replicas = 2).unwrap();
+    store
+        .update(d, |d| {
+            d.status.conditions.push(Condition {
+                type_: Symbol::intern("Available"),
+                status: ConditionStatus::True,
+                last_transition_time: Time::ZERO,
+                last_update_time: None,
+                reason: Symbol::intern("MinimumReplicasAvailable"),
+                message: String::new(),
+            })
+        })
+        .unwrap();
+    assert_eq!(
+        names(&check_rollouts(&store, Time::ZERO)),
+        ["rollout-availability"],
+        "no pod is available, 3 must be"
+    );
+    store.update(d, |d| d.spec.replicas = 6).unwrap();
+    assert!(
+        check_rollouts(&store, Time::ZERO).is_empty(),
+        "a spec the controller has not observed yet is not judged"
+    );
+}
+
+fn preempted(victim: Uid, preemptor: Uid) -> Event {
+    Event {
+        time: Time::ZERO,
+        type_: EventType::Normal,
+        reason: "Preempted",
+        involved: InvolvedObject {
+            kind: Kind::Pod,
+            namespace: Symbol::DEFAULT,
+            name: crate::api::Name::from_symbol(Symbol::intern("victim")),
+            uid: victim,
+        },
+        message: format!("Preempted by pod {preemptor} on node n1"),
+        source: "default-scheduler",
+    }
+}
+
+#[test]
+fn preemption_of_an_equal_or_higher_priority_pod_is_reported() {
+    let priority = |uid: Uid| {
+        Some(match uid.0 {
+            1 => 10,
+            2 => 100,
+            3 => 100,
+            _ => return None,
+        })
+    };
+    assert!(check_preemptions(&[preempted(Uid(1), Uid(2))], priority).is_empty());
+    let found = check_preemptions(&[preempted(Uid(3), Uid(2)), preempted(Uid(2), Uid(1))], priority);
+    assert_eq!(names(&found), ["preemption-priority", "preemption-priority"]);
+    let found = check_preemptions(&[preempted(Uid(9), Uid(2))], priority);
+    assert_eq!(
+        names(&found),
+        ["preemption-unjudged"],
+        "never passes by not understanding"
+    );
+}
+
+#[test]
+fn pending_pod_that_fits_is_reported() {
+    let mut store = store_with_node("1");
+    pod(&mut store, "huge", "3");
+    assert!(check_pending(&store, Time::ZERO).is_empty());
+    pod(&mut store, "small", "100m");
+    assert_eq!(names(&check_pending(&store, Time::ZERO)), ["pending-pod-fits"]);
+}
+
+#[test]
+fn orphan_left_unadopted_after_convergence_is_reported() {
+    let mut store = Store::new(1);
+    let rs = store
+        .create(build::replica_set("web", 1).labels(&[("app", "web")]).build())
+        .unwrap();
+    let meta = store.get(rs).unwrap().metadata.clone();
+    owned_pods(&mut store, &meta, Kind::ReplicaSet, &[("app", "web")], 1);
+    assert!(check_converged(&store, Time::ZERO).is_empty());
+    store
+        .create(build::pod("stray").labels(&[("app", "web")]).build())
+        .unwrap();
+    let found = check_converged(&store, Time::ZERO);
+    assert_eq!(names(&found), ["converged-adoption"], "{found:?}");
+    assert!(found[0].detail.contains("pod default/stray"));
+    store
+        .create(build::deployment("d", 1).labels(&[("app", "web")]).build())
+        .unwrap();
+    let found = check_converged(&store, Time::ZERO);
+    assert!(
+        found
+            .iter()
+            .any(|v| v.detail.contains("replica set default/web is an orphan")),
+        "{found:?}"
+    );
+}

@@ -1,0 +1,138 @@
+//! Fuzzing on stable, without cargo-fuzz: every input under
+//! `fuzz/regressions/<target>/` (each with a one-line note in `notes.txt`)
+//! and every seed under `fuzz/corpus/<target>/seed-*` replays through its
+//! harness in `kubesim::fuzzing`, and the seeds are the guides' stories.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kubesim::build;
+use kubesim::fuzzing::{self, TARGETS};
+use kubesim::sim::{KubeletModel, SimConfig, Simulation};
+
+fn fuzz_dir() -> PathBuf {
+    kubesim_tests::project_root().join("fuzz")
+}
+
+fn files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&keep));
+    out.sort();
+    out
+}
+
+fn replay(target: &str, path: &Path) {
+    let data = fs::read(path).unwrap();
+    let outcome = std::panic::catch_unwind(|| fuzzing::run(target, &data));
+    match outcome {
+        Ok(known) => assert!(known, "no harness for {target}"),
+        Err(_) => panic!(
+            "{} fails; replay with `cargo fuzz run {target} -s none {}`",
+            path.display(),
+            path.display()
+        ),
+    }
+}
+
+#[test]
+fn every_regression_replays_clean_and_has_a_note() {
+    let mut count = 0;
+    for target in TARGETS {
+        let dir = fuzz_dir().join("regressions").join(target);
+        let notes = fs::read_to_string(dir.join("notes.txt")).unwrap_or_default();
+        for path in files(&dir, |n| n != "notes.txt") {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(
+                notes.lines().any(|l| l.starts_with(&format!("{name}: "))),
+                "{name} has no line `{name}: <what broke>` in {}/notes.txt",
+                dir.display()
+            );
+            replay(target, &path);
+            count += 1;
+        }
+    }
+    assert!(count > 0, "no regression inputs found under fuzz/regressions");
+}
+
+#[test]
+fn every_seed_replays_clean() {
+    for target in TARGETS {
+        let seeds = files(&fuzz_dir().join("corpus").join(target), |n| {
+            n.starts_with("seed-")
+        });
+        assert!(!seeds.is_empty(), "{target} has no seeds");
+        for path in seeds {
+            replay(target, &path);
+        }
+    }
+}
+
+/// The committed seeds are exactly what `fuzzing::seeds()` encodes from the
+/// guides' stories; `KUBESIM_WRITE_SEEDS=1 cargo test -p kubesim-tests seed`
+/// rewrites them after a change to the stories or the encodings.
+#[test]
+fn seed_corpus_is_the_encoded_stories() {
+    let write = std::env::var_os("KUBESIM_WRITE_SEEDS").is_some();
+    for (target, name, bytes) in fuzzing::seeds() {
+        let path = fuzz_dir().join("corpus").join(target).join(&name);
+        if write {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &bytes).unwrap();
+        }
+        let on_disk = fs::read(&path).unwrap_or_default();
+        assert!(
+            on_disk == bytes,
+            "{} is stale: run with KUBESIM_WRITE_SEEDS=1",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn every_target_has_a_fuzz_target_file() {
+    for target in TARGETS {
+        let path = fuzz_dir().join("fuzz_targets").join(format!("{target}.rs"));
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text.contains(&format!("kubesim::fuzzing::{target}(data)")),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// `scheduler_ops` leaves taints and node affinity out while the scheduler
+/// ignores them; once it honours them, the switch must be turned on.
+#[test]
+fn scheduler_ops_covers_taints_once_the_scheduler_honours_them() {
+    let config = SimConfig {
+        kubelet: KubeletModel::instant(),
+        ..SimConfig::default()
+    };
+    let mut sim = Simulation::new(config, 1);
+    let node = build::node("n0", "4", "8Gi").taint(
+        "dedicated",
+        "true",
+        kubesim::api::scheduling::TaintEffect::NoSchedule,
+    );
+    sim.store_mut().create(node.build()).unwrap();
+    let pod = sim.store_mut().create(build::pod("p").build()).unwrap();
+    sim.run_for(60_000);
+    let honours = sim.store().get(pod).unwrap().node_name.is_none();
+    assert!(
+        !honours || fuzzing::GENERATE_TAINTS_AND_AFFINITY,
+        "the scheduler honours taints now: set kubesim::fuzzing::GENERATE_TAINTS_AND_AFFINITY"
+    );
+}
+
+// controller_ops found that a Deployment adopting a bare ReplicaSet of 1-CPU
+// pods on a full node never converged: new pods found no room and the old ones
+// could not go without breaking maxUnavailable. Kubernetes stalls the same way,
+// so the harness now adds a spare node before judging convergence.
+#[test]
+fn starved_rolling_update_is_judged_only_with_capacity() {
+    let path = fuzz_dir().join("regressions/controller_ops/starved-rollout-adopted-replicaset");
+    replay("controller_ops", &path);
+}
