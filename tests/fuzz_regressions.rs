@@ -6,9 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kubesim::build;
 use kubesim::fuzzing::{self, TARGETS};
-use kubesim::sim::{KubeletModel, SimConfig, Simulation};
 
 fn fuzz_dir() -> PathBuf {
     kubesim_tests::project_root().join("fuzz")
@@ -101,30 +99,6 @@ fn every_target_has_a_fuzz_target_file() {
             path.display()
         );
     }
-}
-
-/// `scheduler_ops` leaves taints and node affinity out while the scheduler
-/// ignores them; once it honours them, the switch must be turned on.
-#[test]
-fn scheduler_ops_covers_taints_once_the_scheduler_honours_them() {
-    let config = SimConfig {
-        kubelet: KubeletModel::instant(),
-        ..SimConfig::default()
-    };
-    let mut sim = Simulation::new(config, 1);
-    let node = build::node("n0", "4", "8Gi").taint(
-        "dedicated",
-        "true",
-        kubesim::api::scheduling::TaintEffect::NoSchedule,
-    );
-    sim.store_mut().create(node.build()).unwrap();
-    let pod = sim.store_mut().create(build::pod("p").build()).unwrap();
-    sim.run_for(60_000);
-    let honours = sim.store().get(pod).unwrap().node_name.is_none();
-    assert!(
-        !honours || fuzzing::GENERATE_TAINTS_AND_AFFINITY,
-        "the scheduler honours taints now: set kubesim::fuzzing::GENERATE_TAINTS_AND_AFFINITY"
-    );
 }
 
 // controller_ops found that a Deployment adopting a bare ReplicaSet of 1-CPU

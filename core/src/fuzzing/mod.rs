@@ -24,10 +24,8 @@ mod text;
 
 pub use controller::{ControllerOp, ControllerOps, Setup, Shape, controller_ops};
 pub use label_index::{IndexOp, LabelIndexOps, label_index};
-pub use scheduler::{
-    GENERATE_TAINTS_AND_AFFINITY, NodeShape, PodShape, SchedulerOp, SchedulerOps, scheduler_ops,
-};
-pub use seeds::{encode_controller, encode_scheduler, seeds};
+pub use scheduler::{NodeShape, PodShape, SchedulerOp, SchedulerOps, SchedulerRun, scheduler_ops};
+pub use seeds::{encode_controller, encode_scheduler, scheduler_stories, seeds};
 pub use text::{manifest_parse, quantity_parse, selector_parse};
 
 use arbitrary::{Arbitrary, Unstructured};

@@ -8,13 +8,18 @@
 //!
 //! Written against the scheduler's stable surface (nodes and pods in the
 //! store, the simulation running the scheduler, `PodScheduled=False` with
-//! reason `Unschedulable`, `Preempted` events), so it judges any scheduler
-//! behind that surface. The interim first-fit scheduler writes no verdicts
-//! and never preempts, so those two checks are vacuous until the real
-//! scheduler arrives; it also ignores taints and node affinity, so inputs
-//! use them only once [`GENERATE_TAINTS_AND_AFFINITY`] is set.
-
-use std::collections::HashMap;
+//! reason `Unschedulable`, `Preempted` events), so it judges the real
+//! scheduler (`crate::sched`: filters, verdicts, preemption) through what it
+//! writes, with the brute force of [`invariants::fit`] as the oracle:
+//!
+//! - over-commit: each binding is audited against its node as it is written,
+//!   and every node's bound requests are summed after every step;
+//! - verdicts: each new `PodScheduled=False`/`Unschedulable` is audited when
+//!   written: the pod must fit on no Ready node then (cordons, taints,
+//!   node selector, required node affinity, resources, pod count, and room
+//!   held for nominated pods of at least its priority);
+//! - preemption: each `Preempted` event's victim has a lower priority than
+//!   its preemptor (priorities recorded at creation, since victims go).
 
 use arbitrary::{Arbitrary, Unstructured};
 
@@ -25,15 +30,10 @@ use crate::api::scheduling::{
 };
 use crate::api::{Node, ObjectMeta, Pod, PriorityClass, Uid};
 use crate::build;
+use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::sim::{KubeletModel, SimConfig, Simulation, invariants};
 use crate::store::DeleteOptions;
-
-/// Whether inputs put taints on nodes and tolerations and required node
-/// affinity on pods. Off while the interim first-fit scheduler (which
-/// ignores both) is in place; `tests/fuzz_regressions.rs` fails once the
-/// scheduler honours taints and this is still off.
-pub const GENERATE_TAINTS_AND_AFFINITY: bool = false;
 
 pub(super) const NODES: &[&str] = &["n0", "n1", "n2", "n3", "n4"];
 pub(super) const PODS: &[&str] = &["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"];
@@ -102,10 +102,9 @@ pub struct SchedulerOps {
 
 impl<'a> Arbitrary<'a> for SchedulerOp {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        let extra = GENERATE_TAINTS_AND_AFFINITY;
         Ok(match u.int_in_range(0..=15u8)? {
             0..=3 => {
-                let taint = if extra && u.ratio(1, 3)? {
+                let taint = if u.ratio(1, 3)? {
                     Some((pick(u, TAINT_KEYS)?, pick(u, EFFECTS)?))
                 } else {
                     None
@@ -132,12 +131,12 @@ impl<'a> Arbitrary<'a> for SchedulerOp {
                     1 => Some(("disk", pick(u, &["ssd", "hdd"])?)),
                     _ => None,
                 };
-                let toleration = if extra && u.ratio(1, 3)? {
+                let toleration = if u.ratio(1, 3)? {
                     Some(pick(u, TAINT_KEYS)?)
                 } else {
                     None
                 };
-                let zone_affinity = if extra && u.ratio(1, 4)? {
+                let zone_affinity = if u.ratio(1, 4)? {
                     Some(pick(u, ZONES)?)
                 } else {
                     None
@@ -247,8 +246,20 @@ pub fn scheduler_ops(data: &[u8]) {
     run(&ops);
 }
 
-/// [`scheduler_ops`] on decoded operations.
-pub fn run(ops: &SchedulerOps) {
+/// What a [`run`] saw the scheduler do: the decisions its checks judged (a
+/// test shows the seeds make each check bite rather than pass vacuously).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SchedulerRun {
+    /// `Scheduled` events (bindings audited for fit and over-commit).
+    pub bindings: usize,
+    /// `FailedScheduling` events (verdicts, each audited when it changed).
+    pub verdicts: usize,
+    /// `Preempted` events (victims judged against their preemptor).
+    pub preemptions: usize,
+}
+
+/// [`scheduler_ops`] on decoded operations; returns what the scheduler did.
+pub fn run(ops: &SchedulerOps) -> SchedulerRun {
     let config = SimConfig {
         kubelet: KubeletModel::instant(),
         keep_events: true,
@@ -264,7 +275,7 @@ pub fn run(ops: &SchedulerOps) {
         };
         sim.store_mut().create(class).expect("priority classes are valid");
     }
-    let mut priorities: HashMap<Uid, i32> = HashMap::new();
+    let mut priorities: FxMap<Uid, i32> = FxMap::default();
     let mut checked_events = 0;
     for (i, op) in ops.ops.iter().enumerate() {
         let store = sim.store_mut();
@@ -317,5 +328,11 @@ pub fn run(ops: &SchedulerOps) {
     found.extend(invariants::check_pending(sim.store(), sim.now()));
     if !found.is_empty() {
         fail(ops, "after ten quiet minutes", &found);
+    }
+    let count = |reason: &str| sim.events().iter().filter(|e| e.reason == reason).count();
+    SchedulerRun {
+        bindings: count("Scheduled"),
+        verdicts: count("FailedScheduling"),
+        preemptions: count("Preempted"),
     }
 }

@@ -6,6 +6,7 @@
 
 use super::controller::{self as c, ControllerOp, ControllerOps, Setup, Shape};
 use super::scheduler::{self as s, NodeShape, PodShape, SchedulerOp, SchedulerOps};
+use crate::api::scheduling::TaintEffect;
 use crate::store::Propagation;
 
 fn at<T: PartialEq + std::fmt::Debug>(items: &[T], item: &T) -> u8 {
@@ -88,19 +89,15 @@ pub fn encode_controller(ops: &ControllerOps) -> Vec<u8> {
 
 /// The bytes that decode to `ops`.
 pub fn encode_scheduler(ops: &SchedulerOps) -> Vec<u8> {
-    let extra = s::GENERATE_TAINTS_AND_AFFINITY;
     let mut out = vec![ops.seed as u8];
     for op in &ops.ops {
         match op {
             SchedulerOp::AddNode { name, shape: n } => {
                 out.push(0);
-                if extra {
-                    match n.taint {
-                        None => out.push(1),
-                        Some((key, effect)) => {
-                            out.extend([0, at(s::TAINT_KEYS, &key), at(s::EFFECTS, &effect)])
-                        }
-                    }
+                // `ratio(1, 3)` is true for a byte of 0 and false for 1.
+                match n.taint {
+                    None => out.push(1),
+                    Some((key, effect)) => out.extend([0, at(s::TAINT_KEYS, &key), at(s::EFFECTS, &effect)]),
                 }
                 out.extend([
                     at(s::NODES, name),
@@ -119,15 +116,13 @@ pub fn encode_scheduler(ops: &SchedulerOps) -> Vec<u8> {
                     Some((_, d)) => out.extend([1, at(&["ssd", "hdd"], &d)]),
                     None => out.push(2),
                 }
-                if extra {
-                    match p.toleration {
-                        None => out.push(1),
-                        Some(key) => out.extend([0, at(s::TAINT_KEYS, &key)]),
-                    }
-                    match p.zone_affinity {
-                        None => out.push(1),
-                        Some(zone) => out.extend([0, at(s::ZONES, &zone)]),
-                    }
+                match p.toleration {
+                    None => out.push(1),
+                    Some(key) => out.extend([0, at(s::TAINT_KEYS, &key)]),
+                }
+                match p.zone_affinity {
+                    None => out.push(1),
+                    Some(zone) => out.extend([0, at(s::ZONES, &zone)]),
                 }
                 out.extend([
                     at(s::PODS, name),
@@ -382,7 +377,8 @@ fn pod(name: &'static str, cpu: &'static str, class: Option<&'static str>) -> Sc
     }
 }
 
-fn scheduler_stories() -> Vec<(&'static str, SchedulerOps)> {
+/// The `scheduler_ops` stories, by seed file name.
+pub fn scheduler_stories() -> Vec<(&'static str, SchedulerOps)> {
     use SchedulerOp::*;
     vec![
         // Pods fill two nodes; the rest wait until a third node arrives.
@@ -454,7 +450,58 @@ fn scheduler_stories() -> Vec<(&'static str, SchedulerOps)> {
                 ],
             },
         ),
+        // A dedicated (tainted) node in zone a takes only the pod that
+        // tolerates it; a pod that needs zone a but tolerates nothing waits
+        // (a true verdict) until an untainted zone-a node arrives.
+        (
+            "seed-taints-affinity",
+            SchedulerOps {
+                seed: 4,
+                ops: vec![
+                    zoned("n0", "a", Some(("dedicated", TaintEffect::NoSchedule))),
+                    zoned("n1", "b", None),
+                    placed("p0", Some("dedicated"), Some("a")),
+                    placed("p1", None, None),
+                    placed("p2", None, Some("a")),
+                    Advance { ms: 1_000 },
+                    zoned("n2", "a", None),
+                    Advance { ms: 10_000 },
+                ],
+            },
+        ),
     ]
+}
+
+fn zoned(name: &'static str, zone: &'static str, taint: Option<(&'static str, TaintEffect)>) -> SchedulerOp {
+    SchedulerOp::AddNode {
+        name,
+        shape: NodeShape {
+            cpu: "2",
+            memory: "4Gi",
+            max_pods: 110,
+            zone,
+            disk: None,
+            taint,
+        },
+    }
+}
+
+fn placed(
+    name: &'static str,
+    toleration: Option<&'static str>,
+    zone_affinity: Option<&'static str>,
+) -> SchedulerOp {
+    SchedulerOp::CreatePod {
+        name,
+        shape: PodShape {
+            cpu: "500m",
+            memory: "128Mi",
+            class: None,
+            node_selector: None,
+            toleration,
+            zone_affinity,
+        },
+    }
 }
 
 /// Every seed: (target, file name, bytes).
@@ -540,9 +587,17 @@ mod tests {
             eprintln!("{name}");
             c::run(&ops);
         }
+        let mut total = s::SchedulerRun::default();
         for (name, ops) in scheduler_stories() {
             eprintln!("{name}");
-            s::run(&ops);
+            let seen = s::run(&ops);
+            total.bindings += seen.bindings;
+            total.verdicts += seen.verdicts;
+            total.preemptions += seen.preemptions;
         }
+        // Each scheduler check has something to judge from the seeds on.
+        assert!(total.bindings > 0, "{total:?}");
+        assert!(total.verdicts > 0, "{total:?}");
+        assert!(total.preemptions > 0, "{total:?}");
     }
 }

@@ -34,7 +34,7 @@ mod status;
 mod sync;
 
 pub use backoff::{MAX_POD_FAILURE_BACKOFF_MS, POD_FAILURE_BACKOFF_MS, backoff_for};
-pub use indexes::{COMPLETION_INDEX_ANNOTATION, COMPLETION_INDEX_ENV, Intervals};
+pub use indexes::{COMPLETION_INDEX_ANNOTATION, COMPLETION_INDEX_ENV, Intervals, completion_index};
 pub use status::{
     COMPLETE, FAILED, FAILURE_TARGET, SUCCESS_CRITERIA_MET, SUSPENDED, check_jobs, check_jobs_settled,
     finish_condition, is_finished,
@@ -48,7 +48,6 @@ use crate::collections::{FxMap, FxSet};
 use crate::labels::Selector;
 use crate::store::{Change, ChangeOp, Key, ObjectKey, Store, object_key, typed_key};
 use backoff::BackoffRecord;
-use indexes::completion_index;
 
 /// Most pods created or deleted in one sync (`MaxPodCreateDeletePerSync`).
 pub const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;

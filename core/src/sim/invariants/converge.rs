@@ -3,7 +3,9 @@
 //! pods; each Deployment's new ReplicaSet (the oldest with its template)
 //! holds all its replicas and the others hold none; no active orphan pod
 //! (ReplicaSet) is left that a live ReplicaSet (Deployment) selects. Counted from scans of
-//! the pods' owner references, independently of the store's indexes.
+//! the pods' owner references, independently of the store's indexes. The
+//! later kinds' convergence invariants ([`super::kinds`]) are added to the
+//! same list.
 
 use super::Violation;
 use crate::api::{Deployment, Pod, ReplicaSet, Time, Uid};
@@ -140,6 +142,7 @@ pub fn check_converged(store: &crate::store::Store, now: Time) -> Vec<Violation>
             }
         }
     }
+    out.extend(super::kinds::check_converged(store, now));
     out
 }
 

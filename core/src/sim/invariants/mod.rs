@@ -15,16 +15,20 @@
 //!   ReplicaSet owns `replicas` active pods, each Deployment's newest
 //!   ReplicaSet holds them all;
 //! - [`check_preemptions`], over the events: victims have lower priority
-//!   than their preemptor.
-//!
-//! Kinds that arrive later (DaemonSet, StatefulSet, Job, ResourceQuota) add
-//! their invariants here.
+//!   than their preemptor;
+//! - the later kinds ([`kinds`]): Job counts at all times (in [`check`]);
+//!   after convergence (in [`check_converged`]) DaemonSet one pod per
+//!   eligible node, StatefulSet ordinals `0..replicas`, Job counts against
+//!   its pods, ResourceQuota `status.used` against a scan.
 
 mod converge;
 pub mod fit;
+pub mod kinds;
 mod scheduling;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_kinds;
 
 pub use converge::check_converged;
 pub use scheduling::{audit_pod_write, check_pending, check_preemptions, check_verdicts};
@@ -61,7 +65,7 @@ pub fn check(store: &Store, now: Time) -> Vec<Violation> {
 }
 
 /// The invariants on objects that must hold at all times (capacity, bound
-/// nodes, owners): [`check`] without the index comparison, its costliest part.
+/// nodes, owners, Job counts): [`check`] without the index comparison, its costliest part.
 pub fn check_objects(store: &Store, now: Time) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut push = |invariant: &'static str, detail: String| {
@@ -73,6 +77,7 @@ pub fn check_objects(store: &Store, now: Time) -> Vec<Violation> {
     };
     check_node_capacity(store, &mut push);
     check_controller_owners(store, &mut push);
+    kinds::check_always(store, &mut push);
     out
 }
 

@@ -304,7 +304,8 @@ fn deployment_whose_old_replicaset_keeps_pods_after_convergence_is_reported() {
     assert!(
         found
             .iter()
-            .any(|v| v.detail.contains("0 replica sets have its current template"))
+            .any(|v| v.detail.contains("no replica set has its current template")),
+        "{found:?}"
     );
 }
 
