@@ -5,7 +5,6 @@ use std::io::Write;
 use std::time::Instant;
 
 use kubesim::api::{Node, Pod};
-use kubesim::sched::SchedulerConfig;
 use kubesim::sim::{SimConfig, Simulation};
 
 use crate::error::Result;
@@ -62,22 +61,11 @@ impl RunOptions<'_> {
 /// The simulation's configuration.
 pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool) -> SimConfig {
     let f = &scn.file;
-    // The interim SchedulerConfig has `parallelism` only; the update keeps
-    // the other fields' defaults once the real one lands.
-    #[allow(clippy::needless_update)]
-    let scheduler = SchedulerConfig {
-        parallelism: f.scheduler.parallelism.unwrap_or(threads),
-        ..SchedulerConfig::default()
-    };
-    // AFTER-MERGE(sched): once SchedulerConfig has them, apply
-    //   scheduler.percentage_of_nodes_to_score = f.scheduler.percentage_of_nodes_to_score;
-    //   scheduler.profile = f.scheduler.profile (by name);
-    // and drop the note in `scheduler_notes`.
     SimConfig {
         kubelet: f.kubelet.clone(),
         delays: f.controllers.clone(),
         node_lifecycle: f.node_lifecycle.clone(),
-        scheduler,
+        scheduler: crate::scenario::sched::config(&f.scheduler, threads),
         keep_events,
         check_invariants: check,
         check_rollouts: false,
@@ -86,17 +74,27 @@ pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool
     }
 }
 
-/// Notes on scheduler settings read but not applied yet.
-fn scheduler_notes(scn: &Scenario) -> Vec<String> {
-    let s = &scn.file.scheduler;
-    let mut out = Vec::new();
-    if s.percentage_of_nodes_to_score.is_some() {
-        out.push("scheduler.percentageOfNodesToScore is read but not applied yet (interim scheduler)".into());
+/// Rounds a ratio to six decimals, as the report's other ratios.
+fn r6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Core's placement quality of the store, as the report writes it.
+fn placement(store: &kubesim::store::Store) -> report::PlacementQuality {
+    let q = kubesim::sched::placement_quality(store);
+    report::PlacementQuality {
+        nodes: q.nodes as u64,
+        nodes_used: q.nodes_used as u64,
+        pods_bound: q.pods_bound as u64,
+        pending: q.pending as u64,
+        allocation: q
+            .allocation
+            .iter()
+            .map(|a| (a.resource.clone(), r6(a.ratio)))
+            .collect(),
+        fragmentation_cpu: r6(q.fragmentation_cpu),
+        fragmentation_memory: r6(q.fragmentation_memory),
     }
-    if s.profile.is_some() {
-        out.push("scheduler.profile is read but not applied yet (interim scheduler)".into());
-    }
-    out
 }
 
 fn latencies(records: &[PodRecord]) -> Latency {
@@ -180,8 +178,7 @@ pub fn run<'a>(
     let stats = sim.scheduler().stats();
     let records = driver.rec.all_records(store);
     let simulate = driver.sim_wall.as_secs_f64();
-    let mut notes = scheduler_notes(scn);
-    notes.append(&mut driver.notes);
+    let notes = std::mem::take(&mut driver.notes);
     let violations: Vec<Violation> = sim
         .violations()
         .iter()
@@ -216,17 +213,15 @@ pub fn run<'a>(
             attempts: stats.attempts,
             scheduled: stats.scheduled,
             unschedulable: stats.unschedulable,
-            pods_per_second: if simulate > 0.0 {
-                (stats.scheduled as f64 / simulate).round()
-            } else {
-                0.0
-            },
+            pods_per_second: driver.throughput.pods_per_second(),
+            measured_pods: driver.throughput.pods,
+            measured_seconds: driver.throughput.wall.as_secs_f64(),
             preemptions: stats.preemptions,
+            victims: stats.victims,
+            fast_path: stats.fast_path,
         },
-        // AFTER-MERGE(sched): add `placement: sched::placement_quality(store)`
-        // (nodes used, allocation ratios, fragmentation) next to utilization,
-        // and document it in docs/report-format.md.
         utilization: allocation(store),
+        placement: placement(store),
         latency: latencies(&records),
         events_total: sim.event_log().total(),
         invariants: Invariants {
