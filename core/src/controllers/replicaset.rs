@@ -140,7 +140,7 @@ fn claim_pods(ctx: &mut Ctx<'_>, rs: &RsView) -> Vec<Key<Pod>> {
             }
             Some(_) => {}
             None => {
-                if false && matches && can_adopt && pod.metadata.deletion_timestamp.is_none() {
+                if matches && can_adopt && pod.metadata.deletion_timestamp.is_none() {
                     let reference = controller_ref(Kind::ReplicaSet, &rs.meta);
                     if ctx
                         .store

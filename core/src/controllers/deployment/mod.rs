@@ -138,16 +138,17 @@ fn claim_replica_sets(ctx: &mut Ctx<'_>, key: Key<Deployment>, d: &Deployment) -
     let selector = d.spec.selector.selector().clone();
     let ns = d.metadata.namespace;
     let uid = d.metadata.uid;
-    let candidates: Vec<Key<ReplicaSet>> = ctx
-        .store
-        .iter::<ReplicaSet>()
-        .filter(|(_, rs)| {
-            rs.metadata.namespace == ns
-                && (rs.metadata.controller_ref().is_some_and(|r| r.uid == uid)
-                    || selector.matches(&rs.metadata.labels))
-        })
-        .map(|(k, _)| k)
-        .collect();
+    // Candidates through the indexes: ReplicaSets the selector matches (label
+    // index) and those this Deployment owns (owner index), in key order.
+    let mut candidates: Vec<Key<ReplicaSet>> = ctx.store.select::<ReplicaSet>(ns, &selector);
+    candidates.extend(
+        ctx.store
+            .dependents(uid)
+            .iter()
+            .filter_map(|k| typed_key::<ReplicaSet>(*k)),
+    );
+    candidates.sort();
+    candidates.dedup();
     let mut owned = Vec::new();
     for rs_key in candidates {
         let Some(rs) = ctx.store.get(rs_key) else { continue };
