@@ -20,8 +20,12 @@ pub struct RunOptions<'a> {
     /// The seed.
     pub seed: u64,
     /// Threads available (rayon's pool; the scheduler's parallelism unless
-    /// the scenario sets it).
+    /// the scenario sets it or the run is `nested`).
     pub threads: usize,
+    /// One of several runs going on in parallel (plan, sweep): the parallelism
+    /// is across runs, so the scheduler filters and scores on one thread
+    /// (results never depend on it) instead of oversubscribing the pool.
+    pub nested: bool,
     /// Check invariants after every step.
     pub check: bool,
     /// Stream events here (JSON lines).
@@ -41,11 +45,12 @@ pub struct RunOptions<'a> {
 }
 
 impl RunOptions<'_> {
-    /// Options for a quiet run (plan and sweep rows).
+    /// Options for a quiet run (plan and sweep rows: `nested`).
     pub fn quiet(seed: u64, threads: usize, progress: &Progress) -> RunOptions<'_> {
         RunOptions {
             seed,
             threads,
+            nested: true,
             check: false,
             events: None,
             sampling: false,
@@ -160,7 +165,8 @@ pub fn run<'a>(
     started: Instant,
     load_seconds: f64,
 ) -> Result<(RunReport, Ending)> {
-    let config = sim_config(scn, opts.threads, opts.check, opts.events.is_some());
+    let sched_threads = if opts.nested { 1 } else { opts.threads };
+    let config = sim_config(scn, sched_threads, opts.check, opts.events.is_some());
     let sim = Simulation::new(config, opts.seed);
     let setup = Setup {
         seed: opts.seed,
@@ -281,6 +287,7 @@ pub fn run_and_write(
     let opts = RunOptions {
         seed,
         threads: ctx.threads,
+        nested: false,
         check: g.check,
         events: events.as_mut().map(|e| &mut e.out as &mut dyn Write),
         sampling: true,
