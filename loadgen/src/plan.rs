@@ -199,7 +199,8 @@ impl Planner<'_> {
             1,
             None,
         );
-        let config = crate::run::sim_config(self.scn, self.threads, false, false);
+        // One of many simulations in parallel: the scheduler runs on one thread.
+        let config = crate::run::sim_config(self.scn, 1, false, false);
         let sim = kubesim::sim::Simulation::new(config, self.seed);
         let setup = crate::exec::Setup {
             seed: self.seed,

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::time::Instant;
 
 use kubesim::api::{Node, Pod};
-use kubesim::sched::SchedulerConfig;
 use kubesim::sim::{SimConfig, Simulation};
 
 use crate::error::Result;
@@ -21,8 +20,12 @@ pub struct RunOptions<'a> {
     /// The seed.
     pub seed: u64,
     /// Threads available (rayon's pool; the scheduler's parallelism unless
-    /// the scenario sets it).
+    /// the scenario sets it or the run is `nested`).
     pub threads: usize,
+    /// One of several runs going on in parallel (plan, sweep): the parallelism
+    /// is across runs, so the scheduler filters and scores on one thread
+    /// (results never depend on it) instead of oversubscribing the pool.
+    pub nested: bool,
     /// Check invariants after every step.
     pub check: bool,
     /// Stream events here (JSON lines).
@@ -42,11 +45,12 @@ pub struct RunOptions<'a> {
 }
 
 impl RunOptions<'_> {
-    /// Options for a quiet run (plan and sweep rows).
+    /// Options for a quiet run (plan and sweep rows: `nested`).
     pub fn quiet(seed: u64, threads: usize, progress: &Progress) -> RunOptions<'_> {
         RunOptions {
             seed,
             threads,
+            nested: true,
             check: false,
             events: None,
             sampling: false,
@@ -62,22 +66,11 @@ impl RunOptions<'_> {
 /// The simulation's configuration.
 pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool) -> SimConfig {
     let f = &scn.file;
-    // The interim SchedulerConfig has `parallelism` only; the update keeps
-    // the other fields' defaults once the real one lands.
-    #[allow(clippy::needless_update)]
-    let scheduler = SchedulerConfig {
-        parallelism: f.scheduler.parallelism.unwrap_or(threads),
-        ..SchedulerConfig::default()
-    };
-    // AFTER-MERGE(sched): once SchedulerConfig has them, apply
-    //   scheduler.percentage_of_nodes_to_score = f.scheduler.percentage_of_nodes_to_score;
-    //   scheduler.profile = f.scheduler.profile (by name);
-    // and drop the note in `scheduler_notes`.
     SimConfig {
         kubelet: f.kubelet.clone(),
         delays: f.controllers.clone(),
         node_lifecycle: f.node_lifecycle.clone(),
-        scheduler,
+        scheduler: crate::scenario::sched::config(&f.scheduler, threads),
         keep_events,
         check_invariants: check,
         check_rollouts: false,
@@ -86,17 +79,27 @@ pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool
     }
 }
 
-/// Notes on scheduler settings read but not applied yet.
-fn scheduler_notes(scn: &Scenario) -> Vec<String> {
-    let s = &scn.file.scheduler;
-    let mut out = Vec::new();
-    if s.percentage_of_nodes_to_score.is_some() {
-        out.push("scheduler.percentageOfNodesToScore is read but not applied yet (interim scheduler)".into());
+/// Rounds a ratio to six decimals, as the report's other ratios.
+fn r6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Core's placement quality of the store, as the report writes it.
+fn placement(store: &kubesim::store::Store) -> report::PlacementQuality {
+    let q = kubesim::sched::placement_quality(store);
+    report::PlacementQuality {
+        nodes: q.nodes as u64,
+        nodes_used: q.nodes_used as u64,
+        pods_bound: q.pods_bound as u64,
+        pending: q.pending as u64,
+        allocation: q
+            .allocation
+            .iter()
+            .map(|a| (a.resource.clone(), r6(a.ratio)))
+            .collect(),
+        fragmentation_cpu: r6(q.fragmentation_cpu),
+        fragmentation_memory: r6(q.fragmentation_memory),
     }
-    if s.profile.is_some() {
-        out.push("scheduler.profile is read but not applied yet (interim scheduler)".into());
-    }
-    out
 }
 
 fn latencies(records: &[PodRecord]) -> Latency {
@@ -162,7 +165,8 @@ pub fn run<'a>(
     started: Instant,
     load_seconds: f64,
 ) -> Result<(RunReport, Ending)> {
-    let config = sim_config(scn, opts.threads, opts.check, opts.events.is_some());
+    let sched_threads = if opts.nested { 1 } else { opts.threads };
+    let config = sim_config(scn, sched_threads, opts.check, opts.events.is_some());
     let sim = Simulation::new(config, opts.seed);
     let setup = Setup {
         seed: opts.seed,
@@ -180,8 +184,7 @@ pub fn run<'a>(
     let stats = sim.scheduler().stats();
     let records = driver.rec.all_records(store);
     let simulate = driver.sim_wall.as_secs_f64();
-    let mut notes = scheduler_notes(scn);
-    notes.append(&mut driver.notes);
+    let notes = std::mem::take(&mut driver.notes);
     let violations: Vec<Violation> = sim
         .violations()
         .iter()
@@ -216,17 +219,15 @@ pub fn run<'a>(
             attempts: stats.attempts,
             scheduled: stats.scheduled,
             unschedulable: stats.unschedulable,
-            pods_per_second: if simulate > 0.0 {
-                (stats.scheduled as f64 / simulate).round()
-            } else {
-                0.0
-            },
+            pods_per_second: driver.throughput.pods_per_second(),
+            measured_pods: driver.throughput.pods,
+            measured_seconds: driver.throughput.wall.as_secs_f64(),
             preemptions: stats.preemptions,
+            victims: stats.victims,
+            fast_path: stats.fast_path,
         },
-        // AFTER-MERGE(sched): add `placement: sched::placement_quality(store)`
-        // (nodes used, allocation ratios, fragmentation) next to utilization,
-        // and document it in docs/report-format.md.
         utilization: allocation(store),
+        placement: placement(store),
         latency: latencies(&records),
         events_total: sim.event_log().total(),
         invariants: Invariants {
@@ -286,6 +287,7 @@ pub fn run_and_write(
     let opts = RunOptions {
         seed,
         threads: ctx.threads,
+        nested: false,
         check: g.check,
         events: events.as_mut().map(|e| &mut e.out as &mut dyn Write),
         sampling: true,

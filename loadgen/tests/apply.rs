@@ -1,6 +1,6 @@
 //! `apply`: real manifests on an inline cluster; every pod placed when it
 //! fits, pending pods with kube-scheduler's reason when it does not.
-//! (The interim scheduler is first-fit; the real one keeps the interface.)
+//! On kubesim's scheduler (kube-scheduler's default profile).
 
 use crate::support::*;
 

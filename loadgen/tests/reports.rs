@@ -145,3 +145,38 @@ fn timeline_steps_act_on_the_cluster() {
     assert_eq!(r["pods"]["pending"], 0);
     assert_eq!(r["invariants"]["violations"].as_array().unwrap().len(), 0);
 }
+
+/// The full openb trace in `../shared/fixtures/openb/` (next to the project,
+/// or next to the worktree folder), if it is there.
+fn shared_openb() -> Option<std::path::PathBuf> {
+    let root = root();
+    [root.join("../shared"), root.join("../../shared")]
+        .into_iter()
+        .map(|s| s.join("fixtures/openb"))
+        .find(|d| d.join("openb_pod_list_default.csv").is_file())
+}
+
+#[test]
+fn the_full_openb_trace_loads_and_replays_when_present() {
+    let Some(openb) = shared_openb() else {
+        println!("skipped: ../shared/fixtures/openb/ is absent (the committed excerpt is tested above)");
+        return;
+    };
+    let dir = scratch("openb-full");
+    let nodes = openb.join("openb_node_list_all_node.csv").display().to_string();
+    let pods = openb.join("openb_pod_list_default.csv").display().to_string();
+    let s = write(
+        &dir,
+        "s.yaml",
+        &format!("replay: {{format: openb, nodes: {nodes:?}, pods: {pods:?}, maxPods: 1500}}\n"),
+    );
+    let r = run_json(&dir, &["run", &s]);
+    let rp = &r["replay"];
+    assert_eq!(rp["nodes"], 1523);
+    assert_eq!(rp["pods"], 1500);
+    assert_eq!(
+        rp["placed"].as_u64().unwrap() + rp["never_placed"].as_u64().unwrap(),
+        1500
+    );
+    assert!(rp["placed"].as_u64().unwrap() > 0);
+}

@@ -17,7 +17,9 @@ fn rows(doc: &Value) -> Vec<Value> {
             for f in ["wall_seconds", "phases", "threads"] {
                 o.remove(f);
             }
-            o["scheduler"].as_object_mut().unwrap().remove("pods_per_second");
+            let sched = o["scheduler"].as_object_mut().unwrap();
+            sched.remove("pods_per_second");
+            sched.remove("measured_seconds");
             r
         })
         .collect()

@@ -6,6 +6,7 @@ mod support;
 mod apply;
 mod bad_input;
 mod determinism;
+mod generators;
 mod plan;
 mod reports;
 mod sweep;

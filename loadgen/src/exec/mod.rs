@@ -8,6 +8,7 @@ mod background;
 mod ops;
 pub mod recorder;
 mod tally;
+pub mod throughput;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -18,11 +19,12 @@ use kubesim::sim::Simulation;
 
 use crate::error::{Failure, Result, input};
 use crate::progress::Progress;
-use crate::scenario::format::NodePool;
+use crate::scenario::format::{NodePool, Workload};
 use crate::scenario::steps::Op;
 use crate::scenario::{Scenario, generate};
 use background::Background;
 use recorder::Recorder;
+use throughput::Throughput;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +85,8 @@ pub struct Driver<'a> {
     pub sim_wall: Duration,
     /// Wall time spent performing steps (generating and admitting objects).
     pub ops_wall: Duration,
+    /// Scheduling throughput.
+    pub throughput: Throughput,
     /// Things worth reporting (namespaces created, kinds not simulated).
     pub notes: Vec<String>,
     violations_seen: usize,
@@ -103,6 +107,7 @@ impl<'a> Driver<'a> {
             pool_next: Default::default(),
             sim_wall: Duration::ZERO,
             ops_wall: Duration::ZERO,
+            throughput: Throughput::default(),
             notes: Vec::new(),
             violations_seen: 0,
         }
@@ -111,9 +116,13 @@ impl<'a> Driver<'a> {
     /// Runs the simulation up to and including instant `to`, then records.
     fn step_to(&mut self, to: Time) -> Result<(), Stop> {
         self.rec.before_advance(&mut self.sim, to);
+        let bound = self.sim.scheduler().stats().scheduled;
         let t0 = Instant::now();
         self.sim.run_until(to);
-        self.sim_wall += t0.elapsed();
+        let wall = t0.elapsed();
+        self.sim_wall += wall;
+        let bound = self.sim.scheduler().stats().scheduled - bound;
+        self.throughput.step(bound, wall);
         self.rec.sync(&mut self.sim);
         if let Some(w) = self.setup.events.as_deref_mut() {
             for e in self.sim.drain_events() {
@@ -219,6 +228,13 @@ impl<'a> Driver<'a> {
         let t0 = Instant::now();
         let r = self.op(op, path);
         self.ops_wall += t0.elapsed();
+        let measured = match op {
+            Op::CreatePods(g) | Op::Apply(Workload::Pods(g)) => g.collect_metrics,
+            _ => false,
+        };
+        if measured {
+            self.throughput.open();
+        }
         r
     }
 
@@ -259,6 +275,7 @@ impl<'a> Driver<'a> {
                     if self.wait_idle(deadline, false)?.is_err() {
                         return Ok(Ending::Violation);
                     }
+                    self.throughput.close();
                 }
                 Op::Sleep(d) => {
                     let to = self.sim.now().plus_millis(d.0);

@@ -13,7 +13,7 @@ use super::Driver;
 use crate::error::{Failure, Result};
 use crate::scenario::format::{NodePool, Workload};
 use crate::scenario::steps::{NodeTarget, Op, PodTarget, RolloutOp, ScaleOp};
-use crate::scenario::{Sourced, ensure_namespace, generate, namespace_of};
+use crate::scenario::{Sourced, ensure_namespace, generate, namespace_of, workloads};
 
 /// The annotation a template-less rollout sets, as `kubectl rollout restart` does.
 const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -96,12 +96,11 @@ impl Driver<'_> {
                 }
                 return Ok(());
             }
-            Workload::Deployments(g) => {
-                generate::generate(g.count, seed, path, |i, rng| generate::deployment(g, i, rng))
-            }
-            Workload::Pods(g) => generate::generate(g.count, seed, path, |i, rng| generate::pod(g, i, rng)),
-            Workload::Jobs(_) | Workload::DaemonSets(_) | Workload::StatefulSets(_) => {
-                return Err(Driver::fail(path, "not supported yet"));
+            generator => {
+                let count = workloads::count(generator).unwrap_or(0);
+                generate::generate(count, seed, path, |i, rng| {
+                    workloads::generated(generator, i, rng)
+                })
             }
         };
         for obj in objects {

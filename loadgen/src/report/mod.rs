@@ -76,10 +76,43 @@ pub struct Scheduler {
     pub scheduled: u64,
     /// Attempts that found no node.
     pub unschedulable: u64,
-    /// Pods bound per second of wall time spent simulating.
+    /// Pods bound per wall second of the steps that bound them (only the
+    /// `collectMetrics` pods' steps when the scenario marks some).
     pub pods_per_second: f64,
-    /// Pods preempted.
+    /// The pods `pods_per_second` counts.
+    #[serde(default)]
+    pub measured_pods: u64,
+    /// The wall seconds `pods_per_second` divides by.
+    #[serde(default)]
+    pub measured_seconds: f64,
+    /// Successful preemptions (a node nominated after evicting victims).
     pub preemptions: u64,
+    /// Pods evicted by preemption.
+    #[serde(default)]
+    pub victims: u64,
+    /// Scheduling cycles decided by the incremental fast path.
+    #[serde(default)]
+    pub fast_path: u64,
+}
+
+/// Placement quality at the end (core's `sched::placement_quality`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlacementQuality {
+    /// Nodes in the cluster.
+    pub nodes: u64,
+    /// Nodes with at least one bound, unfinished pod.
+    pub nodes_used: u64,
+    /// Bound, unfinished pods.
+    pub pods_bound: u64,
+    /// Pods waiting for a node.
+    pub pending: u64,
+    /// Requested over allocatable per resource, over every node (Ready or not).
+    pub allocation: BTreeMap<String, f64>,
+    /// Share of free CPU on nodes where no pending pod's shape fits (0 when
+    /// nothing is pending).
+    pub fragmentation_cpu: f64,
+    /// The same for memory.
+    pub fragmentation_memory: f64,
 }
 
 /// Invariant checking.
@@ -207,6 +240,9 @@ pub struct RunReport {
     pub scheduler: Scheduler,
     /// Allocation ratio per resource at the end.
     pub utilization: BTreeMap<String, f64>,
+    /// Placement quality at the end.
+    #[serde(default)]
+    pub placement: PlacementQuality,
     /// Pod latencies.
     pub latency: Latency,
     /// Events recorded.

@@ -80,9 +80,10 @@ pub fn run_summary(r: &RunReport) -> String {
     let sc = &r.scheduler;
     let _ = writeln!(
         s,
-        "scheduler  {} scheduled ({} pods/s), {} attempts, {} unschedulable, {} preemptions",
+        "scheduler  {} scheduled ({} pods/s over {} pods), {} attempts, {} unschedulable, {} preemptions",
         num(sc.scheduled),
         num(sc.pods_per_second as u64),
+        num(sc.measured_pods),
         num(sc.attempts),
         num(sc.unschedulable),
         num(sc.preemptions)
@@ -102,6 +103,15 @@ pub fn run_summary(r: &RunReport) -> String {
         } else {
             alloc.join("  ")
         }
+    );
+    let q = &r.placement;
+    let _ = writeln!(
+        s,
+        "placement  {} of {} nodes used; free capacity no pending pod fits: cpu {:.1}%  memory {:.1}%",
+        num(q.nodes_used),
+        num(q.nodes),
+        q.fragmentation_cpu * 100.0,
+        q.fragmentation_memory * 100.0
     );
     if let Some(rp) = &r.replay {
         let _ = writeln!(

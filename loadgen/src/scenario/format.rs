@@ -146,12 +146,12 @@ pub enum Workload {
     Deployments(DeploymentGen),
     /// N bare pods (scheduler_perf's `createPods`).
     Pods(PodGen),
-    /// Not supported yet (no Job controller).
-    Jobs(de::IgnoredAny),
-    /// Not supported yet (no DaemonSet controller).
-    DaemonSets(de::IgnoredAny),
-    /// Not supported yet (no StatefulSet controller).
-    StatefulSets(de::IgnoredAny),
+    /// N Jobs.
+    Jobs(JobGen),
+    /// N DaemonSets.
+    DaemonSets(DaemonSetGen),
+    /// N StatefulSets.
+    StatefulSets(StatefulSetGen),
 }
 
 /// What every generated pod template has.
@@ -224,6 +224,94 @@ pub struct PodGen {
     /// The namespace (created if missing; default `default`).
     #[serde(default)]
     pub namespace: Option<String>,
+    /// Measure scheduling throughput over these pods, as scheduler_perf's
+    /// `collectMetrics` (see `scheduler.pods_per_second` in the report).
+    #[serde(default)]
+    pub collect_metrics: bool,
+    /// The pod template.
+    #[serde(default)]
+    pub template: TemplateGen,
+}
+
+/// N Jobs with parallelism and completion distributions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobGen {
+    /// How many Jobs.
+    pub count: u32,
+    /// Names are `<prefix>-<i>` (default `job`).
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// The namespace (created if missing; default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `spec.parallelism` of each (default: Kubernetes' 1).
+    #[serde(default)]
+    pub parallelism: Option<IntDist>,
+    /// `spec.completions` of each (default: Kubernetes' default, 1 when
+    /// parallelism is unset too).
+    #[serde(default)]
+    pub completions: Option<IntDist>,
+    /// `spec.backoffLimit` (default 6).
+    #[serde(default)]
+    pub backoff_limit: Option<i32>,
+    /// `spec.completionMode`: `NonIndexed` (default) or `Indexed`.
+    #[serde(default)]
+    pub completion_mode: Option<String>,
+    /// `spec.ttlSecondsAfterFinished`.
+    #[serde(default)]
+    pub ttl_seconds_after_finished: Option<i32>,
+    /// The pods' `restartPolicy`: `Never` (default, as `kubectl create job`) or `OnFailure`.
+    #[serde(default)]
+    pub restart_policy: Option<String>,
+    /// The pod template.
+    #[serde(default)]
+    pub template: TemplateGen,
+}
+
+/// N DaemonSets.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DaemonSetGen {
+    /// How many DaemonSets.
+    pub count: u32,
+    /// Names are `<prefix>-<i>` (default `daemon`).
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// The namespace (created if missing; default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// RollingUpdate maxUnavailable (default 1).
+    #[serde(default)]
+    pub max_unavailable: Option<String>,
+    /// minReadySeconds.
+    #[serde(default)]
+    pub min_ready_seconds: Option<i32>,
+    /// The pod template.
+    #[serde(default)]
+    pub template: TemplateGen,
+}
+
+/// N StatefulSets with a replica distribution.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatefulSetGen {
+    /// How many StatefulSets.
+    pub count: u32,
+    /// Names are `<prefix>-<i>` (default `db`).
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// The namespace (created if missing; default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Replicas of each.
+    pub replicas: IntDist,
+    /// `OrderedReady` (Kubernetes' default: one pod at a time) or `Parallel`.
+    #[serde(default)]
+    pub pod_management_policy: Option<String>,
+    /// minReadySeconds.
+    #[serde(default)]
+    pub min_ready_seconds: Option<i32>,
     /// The pod template.
     #[serde(default)]
     pub template: TemplateGen,
@@ -236,13 +324,17 @@ pub struct SchedulerSection {
     /// Worker threads for filtering and scoring (0: as many as `--threads`).
     #[serde(default)]
     pub parallelism: Option<usize>,
-    /// kube-scheduler's `percentageOfNodesToScore` (read; applied once the
-    /// scheduler that supports it is merged).
+    /// kube-scheduler's `percentageOfNodesToScore` (0 or absent: adaptive;
+    /// 100: every feasible node).
     #[serde(default)]
     pub percentage_of_nodes_to_score: Option<u32>,
-    /// The scheduling profile name (read; applied once profiles are merged).
+    /// The scheduling profile: `default` (LeastAllocated) or `most-allocated`
+    /// (MostAllocated, bin packing); see [`super::sched::PROFILES`].
     #[serde(default)]
     pub profile: Option<String>,
+    /// Whether DefaultPreemption runs (default true).
+    #[serde(default)]
+    pub preemption: Option<bool>,
 }
 
 /// A trace to replay.

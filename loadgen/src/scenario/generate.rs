@@ -95,14 +95,14 @@ pub fn pool_nodes(pool: &NodePool, first: u32, keep: f64) -> Vec<Node> {
         .collect()
 }
 
-fn labels_of(name: &str, t: &TemplateGen) -> Vec<(String, String)> {
+pub(crate) fn labels_of(name: &str, t: &TemplateGen) -> Vec<(String, String)> {
     let mut labels: BTreeMap<String, String> = t.labels.clone();
     labels.entry("app".into()).or_insert_with(|| name.to_owned());
     labels.into_iter().collect()
 }
 
 /// Fills a template's spec: requests, extended resources, selector, tolerations.
-fn fill_template(template: &mut PodTemplateSpec, t: &TemplateGen, rng: &mut Rng) {
+pub(crate) fn fill_template(template: &mut PodTemplateSpec, t: &TemplateGen, rng: &mut Rng) {
     let spec: &mut PodSpec = Arc::make_mut(&mut template.spec);
     let mut requests = ResourceList::new();
     if let Some(cpu) = &t.cpu {
@@ -148,7 +148,7 @@ fn fill_template(template: &mut PodTemplateSpec, t: &TemplateGen, rng: &mut Rng)
     spec.derived = Default::default();
 }
 
-fn int_or_string(s: &str) -> IntOrString {
+pub(crate) fn int_or_string(s: &str) -> IntOrString {
     match s.parse::<i32>() {
         Ok(n) => IntOrString::Int(n),
         Err(_) => IntOrString::String(Symbol::intern(s)),
@@ -212,17 +212,18 @@ pub fn pod(g: &PodGen, index: u32, rng: &mut Rng) -> AnyObject {
 }
 
 /// Every object of a generator: `count` objects built by `one`, in index
-/// order, in parallel above a threshold.
-pub fn generate<F>(count: u32, seed: u64, site: &str, one: F) -> Vec<AnyObject>
+/// order, in parallel above a threshold (`None`s are left out).
+pub fn generate<T, F>(count: u32, seed: u64, site: &str, one: F) -> Vec<AnyObject>
 where
-    F: Fn(u32, &mut Rng) -> AnyObject + Sync,
+    T: Into<Option<AnyObject>>,
+    F: Fn(u32, &mut Rng) -> T + Sync,
 {
     let site = stream_of(site);
-    let build = |i: u32| one(i, &mut item_rng(seed, site, i));
+    let build = |i: u32| one(i, &mut item_rng(seed, site, i)).into();
     if count < PARALLEL_THRESHOLD {
-        (0..count).map(build).collect()
+        (0..count).filter_map(build).collect()
     } else {
-        (0..count).into_par_iter().map(build).collect()
+        (0..count).into_par_iter().filter_map(build).collect()
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::format::{ScenarioFile, Workload};
 use super::overrides::{self, Override};
 use super::steps::Op;
-use super::{Input, Origin, Scenario, Sourced, generate, validate};
+use super::{Input, Origin, Scenario, Sourced, validate, workloads};
 use crate::error::{Failure, Located, Result, input};
 use crate::replay::{self, Trace};
 
@@ -186,10 +186,11 @@ fn inline_objects(value: &Value, path: &str, inp: &Input, scratch: &mut Scratch)
 /// Dry-runs the first object of a generator written at `field`.
 fn check_generator(w: &Workload, field: &str, inp: &Input, scratch: &mut Scratch) -> Result<()> {
     let mut rng = Rng::new(0);
-    let obj = match w {
-        Workload::Deployments(g) if g.count > 0 => generate::deployment(g, 0, &mut rng),
-        Workload::Pods(g) if g.count > 0 => generate::pod(g, 0, &mut rng),
-        _ => return Ok(()),
+    if workloads::count(w).is_none_or(|c| c == 0) {
+        return Ok(());
+    }
+    let Some(obj) = workloads::generated(w, 0, &mut rng) else {
+        return Ok(());
     };
     scratch
         .try_apply(&obj)
@@ -225,7 +226,9 @@ fn resolve_workload(
         }
         Workload::Deployments(_) => check_generator(w, &format!("{path}.deployments"), inp, scratch)?,
         Workload::Pods(_) => check_generator(w, &format!("{path}.pods"), inp, scratch)?,
-        _ => {}
+        Workload::Jobs(_) => check_generator(w, &format!("{path}.jobs"), inp, scratch)?,
+        Workload::DaemonSets(_) => check_generator(w, &format!("{path}.daemonSets"), inp, scratch)?,
+        Workload::StatefulSets(_) => check_generator(w, &format!("{path}.statefulSets"), inp, scratch)?,
     }
     Ok(())
 }

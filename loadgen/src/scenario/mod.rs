@@ -11,9 +11,11 @@ pub mod generate;
 mod load;
 pub mod nodespec;
 pub mod overrides;
+pub mod sched;
 pub mod steps;
 pub mod validate;
 pub mod values;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

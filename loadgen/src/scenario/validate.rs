@@ -1,6 +1,5 @@
 //! Checks a scenario beyond its syntax: names, labels, selectors,
-//! distributions, step arguments, and the workload kinds that are not
-//! simulated yet. Each problem names the field path it is about, so the
+//! distributions, step arguments and scheduler settings. Each problem names the field path it is about, so the
 //! loader can print its line and column.
 
 use std::collections::BTreeMap;
@@ -9,7 +8,10 @@ use kubesim::field::FieldPath;
 use kubesim::labels::{Labels, Selector};
 use kubesim::validation;
 
-use super::format::{DeploymentGen, NodePool, PodGen, ScenarioFile, TemplateGen, Workload};
+use super::format::{
+    DaemonSetGen, DeploymentGen, JobGen, NodePool, PodGen, ScenarioFile, StatefulSetGen, TemplateGen,
+    Workload,
+};
 use super::steps::{NodeTarget, Op};
 
 /// One problem: the field path and what is wrong.
@@ -147,25 +149,51 @@ impl Checker {
         }
     }
 
+    /// A `maxSurge` / `maxUnavailable` style value: a count or a percentage.
+    fn int_or_percent(&mut self, path: &str, field: &str, v: Option<&String>) {
+        if let Some(v) = v {
+            let ok = v.parse::<u32>().is_ok()
+                || v.strip_suffix('%')
+                    .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n <= 100));
+            if !ok {
+                self.fail(
+                    format!("{path}.{field}"),
+                    format!(
+                        "invalid value {v:?}: expected a count such as \"1\" or a percentage such as \"25%\""
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A field that must be one of `allowed`.
+    fn one_of(&mut self, path: &str, v: Option<&String>, allowed: &[&str]) {
+        if let Some(v) = v
+            && !allowed.contains(&v.as_str())
+        {
+            let names: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+            self.fail(
+                path,
+                format!("invalid value {v:?}: expected {}", names.join(" or ")),
+            );
+        }
+    }
+
+    fn not_negative(&mut self, path: &str, v: Option<i32>) {
+        if v.is_some_and(|v| v < 0) {
+            self.fail(path, "must not be negative");
+        }
+    }
+
     fn deployments(&mut self, path: &str, g: &DeploymentGen) {
         self.prefix(path, g.name_prefix.as_deref(), "app");
         self.namespace(&format!("{path}.namespace"), g.namespace.as_deref());
         if let Err(e) = g.replicas.validate("replicas") {
             self.fail(format!("{path}.replicas"), e);
         }
-        for (field, v) in [("maxSurge", &g.max_surge), ("maxUnavailable", &g.max_unavailable)] {
-            if let Some(v) = v {
-                let ok = v.parse::<u32>().is_ok()
-                    || v.strip_suffix('%')
-                        .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n <= 100));
-                if !ok {
-                    self.fail(
-                        format!("{path}.{field}"),
-                        format!("invalid value {v:?}: expected a count such as \"1\" or a percentage such as \"25%\""),
-                    );
-                }
-            }
-        }
+        self.int_or_percent(path, "maxSurge", g.max_surge.as_ref());
+        self.int_or_percent(path, "maxUnavailable", g.max_unavailable.as_ref());
+        self.not_negative(&format!("{path}.minReadySeconds"), g.min_ready_seconds);
         self.template(&format!("{path}.template"), &g.template);
     }
 
@@ -175,13 +203,70 @@ impl Checker {
         self.template(&format!("{path}.template"), &g.template);
     }
 
+    fn jobs(&mut self, path: &str, g: &JobGen) {
+        self.prefix(path, g.name_prefix.as_deref(), "job");
+        self.namespace(&format!("{path}.namespace"), g.namespace.as_deref());
+        for (field, d) in [("parallelism", &g.parallelism), ("completions", &g.completions)] {
+            if let Some(d) = d
+                && let Err(e) = d.validate(field)
+            {
+                self.fail(format!("{path}.{field}"), e);
+            }
+        }
+        self.not_negative(&format!("{path}.backoffLimit"), g.backoff_limit);
+        self.not_negative(
+            &format!("{path}.ttlSecondsAfterFinished"),
+            g.ttl_seconds_after_finished,
+        );
+        self.one_of(
+            &format!("{path}.completionMode"),
+            g.completion_mode.as_ref(),
+            &["NonIndexed", "Indexed"],
+        );
+        if g.completion_mode.as_deref() == Some("Indexed") && g.completions.is_none() {
+            self.fail(
+                format!("{path}.completions"),
+                "Required value: when completion mode is Indexed",
+            );
+        }
+        self.one_of(
+            &format!("{path}.restartPolicy"),
+            g.restart_policy.as_ref(),
+            &["Never", "OnFailure"],
+        );
+        self.template(&format!("{path}.template"), &g.template);
+    }
+
+    fn daemon_sets(&mut self, path: &str, g: &DaemonSetGen) {
+        self.prefix(path, g.name_prefix.as_deref(), "daemon");
+        self.namespace(&format!("{path}.namespace"), g.namespace.as_deref());
+        self.int_or_percent(path, "maxUnavailable", g.max_unavailable.as_ref());
+        if g.max_unavailable
+            .as_deref()
+            .is_some_and(|v| v == "0" || v == "0%")
+        {
+            self.fail(format!("{path}.maxUnavailable"), "must not be 0");
+        }
+        self.not_negative(&format!("{path}.minReadySeconds"), g.min_ready_seconds);
+        self.template(&format!("{path}.template"), &g.template);
+    }
+
+    fn stateful_sets(&mut self, path: &str, g: &StatefulSetGen) {
+        self.prefix(path, g.name_prefix.as_deref(), "db");
+        self.namespace(&format!("{path}.namespace"), g.namespace.as_deref());
+        if let Err(e) = g.replicas.validate("replicas") {
+            self.fail(format!("{path}.replicas"), e);
+        }
+        self.one_of(
+            &format!("{path}.podManagementPolicy"),
+            g.pod_management_policy.as_ref(),
+            &["OrderedReady", "Parallel"],
+        );
+        self.not_negative(&format!("{path}.minReadySeconds"), g.min_ready_seconds);
+        self.template(&format!("{path}.template"), &g.template);
+    }
+
     fn workload(&mut self, path: &str, w: &Workload) {
-        let unsupported = |kind: &str, controller: &str| {
-            format!(
-                "{kind} generators are not supported yet: kubesim has no {controller} controller; \
-                 use `deployments` or `pods` generators (manifests of this kind are admitted but not run)"
-            )
-        };
         match w {
             Workload::Manifests(paths) if paths.0.is_empty() => {
                 self.fail(format!("{path}.manifests"), "expected at least one path")
@@ -189,15 +274,9 @@ impl Checker {
             Workload::Manifests(_) | Workload::Inline(_) => {}
             Workload::Deployments(g) => self.deployments(&format!("{path}.deployments"), g),
             Workload::Pods(g) => self.pods(&format!("{path}.pods"), g),
-            Workload::Jobs(_) => self.fail(format!("{path}.jobs"), unsupported("jobs", "Job")),
-            Workload::DaemonSets(_) => self.fail(
-                format!("{path}.daemonSets"),
-                unsupported("daemonSets", "DaemonSet"),
-            ),
-            Workload::StatefulSets(_) => self.fail(
-                format!("{path}.statefulSets"),
-                unsupported("statefulSets", "StatefulSet"),
-            ),
+            Workload::Jobs(g) => self.jobs(&format!("{path}.jobs"), g),
+            Workload::DaemonSets(g) => self.daemon_sets(&format!("{path}.daemonSets"), g),
+            Workload::StatefulSets(g) => self.stateful_sets(&format!("{path}.statefulSets"), g),
         }
     }
 
@@ -309,6 +388,24 @@ pub fn check(file: &ScenarioFile) -> Vec<Problem> {
             last_at = at.0;
         }
         c.step(&path, &step.op, &mut names);
+    }
+    if let Some(p) = &file.scheduler.profile
+        && super::sched::profile(p).is_none()
+    {
+        c.fail(
+            "scheduler.profile",
+            format!(
+                "unknown profile {p:?}: expected one of {}",
+                super::sched::profile_names()
+            ),
+        );
+    }
+    if file
+        .scheduler
+        .percentage_of_nodes_to_score
+        .is_some_and(|p| p > 100)
+    {
+        c.fail("scheduler.percentageOfNodesToScore", "must be between 0 and 100");
     }
     if let Err(e) = file.kubelet.validate() {
         c.fail("kubelet", e);
