@@ -26,9 +26,8 @@ fn seed() -> u64 {
 
 /// Writes the rows to `target/kubesim-policies.json` (next to the bench's `target/` directory).
 fn write_json(rows: &[Row]) {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned()
-    });
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
     let path = std::path::Path::new(&dir).join("kubesim-policies.json");
     let body: Vec<String> = rows.iter().map(Row::json).collect();
     match std::fs::write(&path, format!("[\n{}\n]\n", body.join(",\n"))) {

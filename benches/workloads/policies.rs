@@ -114,7 +114,7 @@ fn node(i: usize) -> Node {
     };
     let host = format!("node-{i:05}");
     let mut labels = vec![("kubernetes.io/hostname", host.as_str())];
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         labels.push(("pool", "special"));
     }
     n.metadata.labels = labels.into_iter().collect();
