@@ -80,7 +80,8 @@ fn split(w: &Workload) -> (String, String) {
 
 /// One group per workload shape; in it `default` and `pct100` at each node count.
 fn scheduler_perf(c: &mut Criterion) {
-    let sizes = [size(500, 50), size(5000, 100)];
+    // Test mode: the smallest sizes at which every measured pod still fits (anti-affinity).
+    let sizes = [500, size(5000, 2000)];
     let shapes = workloads(sizes[0]).len();
     for k in 0..shapes {
         let (shape, _) = split(&workloads(sizes[0])[k]);
