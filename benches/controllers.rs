@@ -4,21 +4,24 @@
 //! time each phase took.
 //!
 //! `KUBESIM_BENCH_SCALE` (default 1.0) scales the Deployment and node
-//! counts down for quick runs.
+//! counts down for quick runs; criterion's test mode (`cargo test --benches`)
+//! runs at a fiftieth.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use kubesim::api::Deployment;
 use kubesim::sim::{SimConfig, Simulation};
 use kubesim_benches::cluster_5k;
 
 fn scale() -> f64 {
-    std::env::var("KUBESIM_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
+    let quick = if kubesim_benches::test_mode() { 0.02 } else { 1.0 };
+    quick
+        * std::env::var("KUBESIM_BENCH_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1.0)
 }
 
 /// Applies the workload and runs to all-ready; returns the simulation.
@@ -75,10 +78,11 @@ fn bench(c: &mut Criterion) {
     let (deployments, nodes) = ((1_000.0 * scale()) as usize, (500.0 * scale()) as usize);
     let mut group = c.benchmark_group("controllers");
     group.sample_size(10);
-    group.bench_function("apply_to_ready_1000_deployments_500_nodes", |b| {
+    let parameter = format!("{deployments}_deployments_{nodes}_nodes");
+    group.bench_function(BenchmarkId::new("apply_to_ready", &parameter), |b| {
         b.iter(|| apply_to_ready(deployments, nodes))
     });
-    group.bench_function("rolling_update_1000_deployments_500_nodes", |b| {
+    group.bench_function(BenchmarkId::new("rolling_update", &parameter), |b| {
         b.iter_batched(
             || apply_to_ready(deployments, nodes),
             |mut sim| roll_all(&mut sim),

@@ -1,5 +1,7 @@
 //! Label selector queries over 1,000,000 pods (inverted index vs linear scan) and finding the
 //! selectors, among 10,000 ReplicaSet-like ones, that match one pod (reverse index vs testing each).
+//! Criterion groups: `selector_query` (functions `indexed` and `linear`, one parameter per
+//! query) and `reverse_index` (`indexed` and `linear`), so each pair sits side by side.
 //!
 //! The pods have a realistic label mix: `app` (1,000 values), `tier` (4, weighted), `env` (3),
 //! `zone` (3), `version` (5), `pod-template-hash` (10,000 values, 100 pods each), and `canary=true`
@@ -8,12 +10,15 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use kubesim::labels::index::{LabelIndex, LinearLabelIndex};
 use kubesim::labels::reverse::{LinearReverseIndex, ReverseIndex};
 use kubesim::labels::{Labels, Selector};
 
-const PODS: u32 = 1_000_000;
+/// Pods in the index (10,000 in criterion's test mode, which only checks that the bench runs).
+fn pod_count() -> u32 {
+    kubesim_benches::size(1_000_000, 10_000) as u32
+}
 const TEMPLATES: u32 = 10_000;
 const APPS: u32 = 1_000;
 const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
@@ -62,7 +67,7 @@ fn template_labels(t: u32, z: usize) -> Labels {
 
 /// The labels of every pod: pod `i` belongs to template `i / 100`, zone `i % 3`.
 fn pods() -> Vec<Labels> {
-    let per_template = PODS / TEMPLATES;
+    let per_template = (pod_count() / TEMPLATES).max(1);
     let templates: Vec<[Labels; 3]> = (0..TEMPLATES)
         .map(|t| {
             [
@@ -72,7 +77,7 @@ fn pods() -> Vec<Labels> {
             ]
         })
         .collect();
-    (0..PODS)
+    (0..pod_count())
         .map(|i| templates[(i / per_template) as usize][(i % 3) as usize].clone())
         .collect()
 }
@@ -91,7 +96,7 @@ fn selector_query(c: &mut Criterion) {
         index.len(),
         started.elapsed(),
         index.heap_bytes(),
-        index.heap_bytes() as f64 / f64::from(PODS)
+        index.heap_bytes() as f64 / f64::from(pod_count())
     );
 
     let queries = [
@@ -106,16 +111,16 @@ fn selector_query(c: &mut Criterion) {
         assert_eq!(hits, linear.query(&selector).len(), "{text}");
         eprintln!(
             "{name}: `{text}` matches {hits} pods ({:.2}%)",
-            100.0 * hits as f64 / f64::from(PODS)
+            100.0 * hits as f64 / f64::from(pod_count())
         );
         group.sample_size(50).warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(2));
-        group.bench_function(format!("indexed/{name}"), |b| {
+        group.bench_function(BenchmarkId::new("indexed", name), |b| {
             b.iter(|| index.query(black_box(&selector)))
         });
         group.sample_size(10).warm_up_time(Duration::from_millis(300));
         group.measurement_time(Duration::from_secs(3));
-        group.bench_function(format!("linear/{name}"), |b| {
+        group.bench_function(BenchmarkId::new("linear", name), |b| {
             b.iter(|| linear.query(black_box(&selector)))
         });
     }
@@ -139,14 +144,14 @@ fn reverse_index(c: &mut Criterion) {
     let mut out = Vec::new();
     group.sample_size(50).warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    group.bench_function("indexed/10000_selectors", |b| {
+    group.bench_function(BenchmarkId::new("indexed", "10000_selectors"), |b| {
         b.iter(|| {
             index.matching_into(black_box(&pod), &mut out);
             out.len()
         })
     });
     group.sample_size(20).warm_up_time(Duration::from_millis(300));
-    group.bench_function("linear/10000_selectors", |b| {
+    group.bench_function(BenchmarkId::new("linear", "10000_selectors"), |b| {
         b.iter(|| {
             linear.matching_into(black_box(&pod), &mut out);
             out.len()

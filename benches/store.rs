@@ -5,10 +5,12 @@
 //! process's resident set (`VmRSS` in `/proc/self/status`) while a store
 //! fills with 1,000,000 single-container pods of six labels and one owner,
 //! divided by the pod count. It prints before the criterion groups run.
+//! Criterion's test mode (`cargo test --benches`) measures 10,000 pods and
+//! fills stores of 20,000 instead of 100,000.
 
 use std::sync::Arc;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::api::pod::Container;
 use kubesim::api::{ObjectMeta, OwnerReference, Pod, PodSpec, Uid};
 use kubesim::intern::Symbol;
@@ -128,7 +130,7 @@ fn rss_bytes() -> Option<usize> {
 
 /// Prints bytes per pod at 1,000,000 pods.
 fn memory_per_pod() {
-    let n = 1_000_000;
+    let n = kubesim_benches::size(1_000_000, 10_000);
     // What the owners share (template labels and spec, interned names) is
     // built first: it is per owner, not per pod.
     let owners = owners(n);
@@ -154,13 +156,15 @@ fn memory_per_pod() {
 fn bench(c: &mut Criterion) {
     memory_per_pod();
     let owners = owners(110_000);
+    let base = kubesim_benches::size(100_000, 20_000);
     let mut group = c.benchmark_group("store");
     group.sample_size(10);
     const BATCH: usize = 10_000;
     group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("create_10k_pods_into_100k", |b| {
+    let into = format!("{}k_pods", base / 1000);
+    group.bench_function(BenchmarkId::new("create_10k", &into), |b| {
         b.iter_batched(
-            || filled(100_000, &owners).0,
+            || filled(base, &owners).0,
             |mut store| {
                 for i in 0..BATCH {
                     store
@@ -172,9 +176,9 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
-    group.bench_function("update_labels_10k_of_100k", |b| {
+    group.bench_function(BenchmarkId::new("update_labels_10k", &into), |b| {
         b.iter_batched(
-            || filled(100_000, &owners),
+            || filled(base, &owners),
             |(mut store, keys)| {
                 for (i, key) in keys.iter().take(BATCH).enumerate() {
                     let version = Symbol::intern(if i % 2 == 0 { "v9" } else { "v8" });
@@ -189,9 +193,9 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
-    group.bench_function("delete_10k_of_100k", |b| {
+    group.bench_function(BenchmarkId::new("delete_10k", &into), |b| {
         b.iter_batched(
-            || filled(100_000, &owners),
+            || filled(base, &owners),
             |(mut store, keys)| {
                 for key in keys.iter().take(BATCH) {
                     store.delete(*key, DeleteOptions::now()).expect("present");

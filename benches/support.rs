@@ -12,6 +12,24 @@ pub mod custom_plugin;
 #[path = "workloads/scheduler.rs"]
 pub mod scheduler;
 
+#[path = "workloads/policies.rs"]
+pub mod policies;
+
+/// Whether the bench binary runs in criterion's test mode (`cargo test --benches`, or
+/// `cargo bench -- --test`): each benchmark then runs once, to show it still works, and the
+/// benches shrink set-ups that would take minutes (the figures of such a run are not
+/// measurements). Criterion's own rule: test mode unless `--bench` is given without `--test`.
+pub fn test_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    !has("--bench") || has("--test")
+}
+
+/// `full` when benchmarking, `quick` in [`test_mode`].
+pub fn size(full: usize, quick: usize) -> usize {
+    if test_mode() { quick } else { full }
+}
+
 /// The `cluster-5k` shape: nodes of 4 CPU / 32 GiB in three zones, and
 /// Deployments of 15 replicas requesting 100m / 500Mi each.
 pub mod cluster_5k {
