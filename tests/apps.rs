@@ -401,3 +401,73 @@ fn mixed_workloads_replay_bit_for_bit() {
     assert_eq!(a, run(11));
     assert_eq!(a.1, 3, "the HPA raised the StatefulSet to its minimum");
 }
+
+const CONVERGED_KINDS: &str = r#"
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q}
+spec:
+  hard: {pods: "20", requests.cpu: "10", count/jobs.batch: "5"}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: agent, resources: {requests: {cpu: 100m}}}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  replicas: 3
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: 100m}}}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  completions: 3
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: perl, resources: {requests: {cpu: 100m}}}]
+"#;
+
+/// The convergence invariants of the later kinds hold on a real run: a
+/// DaemonSet on every node, a StatefulSet's ordinals 0..3, a finished Job's
+/// counts and a quota's usage, after scaling the set down and a node joins.
+#[test]
+fn the_later_kinds_pass_the_convergence_checker_after_a_run() {
+    let mut sim = cluster(2, 5);
+    apply(&mut sim, CONVERGED_KINDS);
+    sim.run_for(120_000);
+    sim.store_mut()
+        .create(build::node("node-2", "8", "32Gi").build())
+        .unwrap();
+    let set = sim
+        .store()
+        .lookup::<kubesim::api::StatefulSet>("default", "web")
+        .unwrap();
+    sim.store_mut().update(set, |s| s.spec.replicas = 2).unwrap();
+    sim.run_until_idle();
+    assert!(sim.check_converged(), "the run went idle");
+    assert_clean(&sim);
+    assert_eq!(pods(sim.store(), "web-").len(), 2);
+    assert_eq!(pods(sim.store(), "agent-").len(), 3);
+    let q = sim
+        .store()
+        .get_named::<kubesim::api::ResourceQuota>("default", "q")
+        .unwrap();
+    assert_eq!(
+        q.status.used.get_or_zero(kubesim::intern::Symbol::intern("pods")),
+        5
+    );
+}
