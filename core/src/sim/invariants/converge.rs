@@ -112,6 +112,9 @@ pub fn check_converged(store: &crate::store::Store, now: Time) -> Vec<Violation>
             (a.metadata.creation_timestamp, a.metadata.name.to_string())
                 .cmp(&(b.metadata.creation_timestamp, b.metadata.name.to_string()))
         });
+        if stalled_by_scaling_event(d, &rss, new.copied()) {
+            continue;
+        }
         let Some(new) = new else {
             push(
                 "converged-deployment",
@@ -144,6 +147,33 @@ pub fn check_converged(store: &crate::store::Store, now: Time) -> Vec<Violation>
     }
     out.extend(super::kinds::check_converged(store, now));
     out
+}
+
+/// Whether upstream's controller can never move this Deployment on: a
+/// Recreate Deployment with two or more active ReplicaSets, one of them
+/// carrying a `desired-replicas` annotation other than `replicas`, and an
+/// unsaturated new ReplicaSet. Every sync is then a scaling event
+/// (`isScalingEvent`), and `scale` has nothing to do for Recreate with
+/// several active ReplicaSets (no single active one, new one not
+/// saturated, proportional scaling only for RollingUpdate), so
+/// `rolloutRecreate` never runs and the annotation is never rewritten.
+/// Reached by scaling the Deployment and, in the same instant, creating a
+/// matching bare ReplicaSet it adopts (`fuzz/regressions/controller_ops/
+/// recreate-stalled-by-scaling-event`). The simulation stalls exactly so,
+/// and the convergence invariants do not apply to such a Deployment.
+fn stalled_by_scaling_event(d: &Deployment, rss: &[&ReplicaSet], new: Option<&ReplicaSet>) -> bool {
+    use crate::api::workloads::DeploymentStrategyType;
+    let want = d.spec.replicas;
+    let active: Vec<&&ReplicaSet> = rss.iter().filter(|rs| rs.spec.replicas > 0).collect();
+    let scaling = active
+        .iter()
+        .any(|rs| util::int_annotation(&rs.metadata, util::DESIRED_REPLICAS).is_some_and(|v| v != want));
+    let saturated = new.is_some_and(|rs| {
+        util::int_annotation(&rs.metadata, util::DESIRED_REPLICAS) == Some(want)
+            && rs.spec.replicas == want
+            && rs.status.available_replicas == want
+    });
+    d.spec.strategy.type_ == DeploymentStrategyType::Recreate && active.len() >= 2 && scaling && !saturated
 }
 
 /// A Deployment whose selector is empty selects everything; the controller

@@ -430,3 +430,62 @@ fn orphan_left_unadopted_after_convergence_is_reported() {
         "{found:?}"
     );
 }
+
+/// The state `recreate-stalled-by-scaling-event` reaches: a Recreate
+/// Deployment scaled to 0 while it adopts an active bare ReplicaSet. Upstream
+/// never moves it on, so convergence does not judge it; the same state under
+/// RollingUpdate (proportional scaling acts) or with a single active
+/// ReplicaSet (`FindActiveOrLatest` acts) is still reported.
+#[test]
+fn only_the_upstream_recreate_stall_is_exempt_from_deployment_convergence() {
+    use crate::api::workloads::DeploymentStrategyType;
+    use crate::controllers::deployment::util::DESIRED_REPLICAS;
+    let build_state = |strategy: DeploymentStrategyType, old_replicas: i32| {
+        let mut store = Store::new(1);
+        let mut d = build::deployment("web", 0)
+            .labels(&[("app", "web")])
+            .image("v2")
+            .build();
+        d.spec.strategy.type_ = strategy;
+        if strategy == DeploymentStrategyType::Recreate {
+            d.spec.strategy.rolling_update = None;
+        }
+        let d = store.create(d).unwrap();
+        let dmeta = store.get(d).unwrap().metadata.clone();
+        for (name, image, replicas, desired) in [
+            ("web-new", "v2", 3, Some("3")),
+            ("web-old", "v1", old_replicas, None),
+        ] {
+            let mut rs = build::replica_set(name, replicas)
+                .labels(&[("app", "web")])
+                .image(image)
+                .build();
+            rs.metadata
+                .owner_references
+                .push(controller_ref(Kind::Deployment, &dmeta));
+            if let Some(v) = desired {
+                rs.metadata.annotations.set(DESIRED_REPLICAS, v);
+            }
+            let key = store.create(rs).unwrap();
+            let meta = store.get(key).unwrap().metadata.clone();
+            owned_pods(
+                &mut store,
+                &meta,
+                Kind::ReplicaSet,
+                &[("app", "web")],
+                replicas as usize,
+            );
+        }
+        check_converged(&store, Time::ZERO)
+    };
+    let stalled = build_state(DeploymentStrategyType::Recreate, 2);
+    assert!(stalled.is_empty(), "{stalled:?}");
+    let rolling = build_state(DeploymentStrategyType::RollingUpdate, 2);
+    assert_eq!(
+        names(&rolling),
+        ["converged-deployment", "converged-deployment"],
+        "{rolling:?}"
+    );
+    let single = build_state(DeploymentStrategyType::Recreate, 0);
+    assert_eq!(names(&single), ["converged-deployment"], "{single:?}");
+}
