@@ -65,9 +65,17 @@ pub fn quantity_parse(data: &[u8]) {
         back, q,
         "{text:?} has canonical form {canon:?}, which has another value"
     );
+    // The same holds for the canonical form: stable from the second round.
+    let canon2 = canonical(&back);
+    let back2 = Quantity::parse(&canon2)
+        .unwrap_or_else(|e| panic!("{text:?} has canonical form {canon2:?}, which does not parse: {e}"));
     assert_eq!(
-        canonical(&back),
-        canon,
+        back2, q,
+        "{text:?} has canonical form {canon2:?}, which has another value"
+    );
+    assert_eq!(
+        canonical(&back2),
+        canon2,
         "the canonical form of {text:?} is not stable"
     );
 }
