@@ -109,6 +109,34 @@ impl Membership {
     }
 }
 
+/// The watch side of `ClaimPods`, shared by the controllers that own pods
+/// through a selector: a changed pod wakes its controller owner of kind
+/// `T`, and a live orphan wakes every `T` whose selector matches it (each
+/// one a candidate adopter).
+pub fn enqueue_for_pod<T: crate::store::Stored>(
+    store: &crate::store::Store,
+    change: &crate::store::Change,
+    enqueue: &mut dyn FnMut(ObjectKey),
+) {
+    use crate::api::Object;
+    use crate::store::{ChangeOp, object_key};
+    let deleted = matches!(change.op, ChangeOp::Deleted(_));
+    let pod = match &change.op {
+        ChangeOp::Deleted(obj) => Pod::from_any_ref(obj),
+        _ => typed_key::<Pod>(change.key).and_then(|k| store.get(k)),
+    };
+    let Some(pod) = pod else { return };
+    if pod.metadata.controller_ref().is_some() {
+        if let Some(owner) = super::owner_key(store, &pod.metadata, T::KIND) {
+            enqueue(owner);
+        }
+    } else if !deleted {
+        for key in store.selecting::<T>(pod.metadata.namespace, &pod.metadata.labels) {
+            enqueue(object_key(key));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use super::podctl::enqueue_for_pod;
 use super::ranking::{Ranked, deletion_order};
 use super::{Controller, Ctx, controller_ref, owner_key};
 use crate::api::pod::PodTemplateSpec;
@@ -40,28 +41,7 @@ impl Controller for ReplicaSetController {
     fn observe(&mut self, store: &Store, change: &Change, enqueue: &mut dyn FnMut(ObjectKey)) {
         match change.key.kind {
             Kind::ReplicaSet if !matches!(change.op, ChangeOp::Deleted(_)) => enqueue(change.key),
-            Kind::Pod => {
-                let pod = match &change.op {
-                    ChangeOp::Deleted(obj) => crate::api::Object::from_any_ref(obj),
-                    _ => typed_key::<Pod>(change.key).and_then(|k| store.get(k)),
-                };
-                let Some(pod) = pod else { return };
-                match pod.metadata.controller_ref() {
-                    Some(_) => {
-                        if let Some(rs) = owner_key(store, &pod.metadata, Kind::ReplicaSet) {
-                            enqueue(rs);
-                        }
-                    }
-                    None if !matches!(change.op, ChangeOp::Deleted(_)) => {
-                        // An orphan: every ReplicaSet that could adopt it.
-                        for rs in store.selecting::<ReplicaSet>(pod.metadata.namespace, &pod.metadata.labels)
-                        {
-                            enqueue(object_key(rs));
-                        }
-                    }
-                    None => {}
-                }
-            }
+            Kind::Pod => enqueue_for_pod::<ReplicaSet>(store, change, enqueue),
             _ => {}
         }
     }

@@ -24,8 +24,8 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::deployment::util::compute_hash;
-use super::podctl::claim_pods;
-use super::{Controller, Ctx, controller_ref, owner_key};
+use super::podctl::{claim_pods, enqueue_for_pod};
+use super::{Controller, Ctx, controller_ref};
 use crate::api::pod::PodPhase;
 use crate::api::workloads::{DaemonSetSpec, DaemonSetStatus, UpdateStrategyType};
 use crate::api::{DaemonSet, Kind, Node, Object, ObjectMeta, Pod, PodSpec, Time, Uid};
@@ -78,26 +78,7 @@ impl Controller for DaemonSetController {
                 }
                 _ => enqueue(change.key),
             },
-            Kind::Pod => {
-                let pod = match &change.op {
-                    ChangeOp::Deleted(obj) => Pod::from_any_ref(obj),
-                    _ => typed_key::<Pod>(change.key).and_then(|k| store.get(k)),
-                };
-                let Some(pod) = pod else { return };
-                match pod.metadata.controller_ref() {
-                    Some(_) => {
-                        if let Some(ds) = owner_key(store, &pod.metadata, Kind::DaemonSet) {
-                            enqueue(ds);
-                        }
-                    }
-                    None if !matches!(change.op, ChangeOp::Deleted(_)) => {
-                        for ds in store.selecting::<DaemonSet>(pod.metadata.namespace, &pod.metadata.labels) {
-                            enqueue(object_key(ds));
-                        }
-                    }
-                    None => {}
-                }
-            }
+            Kind::Pod => enqueue_for_pod::<DaemonSet>(store, change, enqueue),
             // A node came, went or changed: every DaemonSet looks again.
             Kind::Node => {
                 for (k, _) in store.iter::<DaemonSet>() {

@@ -15,8 +15,8 @@ mod control;
 pub mod pods;
 
 use super::deployment::util::compute_hash;
-use super::podctl::claim_pods;
-use super::{Controller, Ctx, owner_key};
+use super::podctl::{claim_pods, enqueue_for_pod};
+use super::{Controller, Ctx};
 use crate::api::pod::PodTemplateSpec;
 use crate::api::workloads::{PodManagementPolicy, StatefulSetSpec, StatefulSetStatus, UpdateStrategyType};
 use crate::api::{Kind, Object, ObjectMeta, Pod, StatefulSet, Uid};
@@ -93,27 +93,7 @@ impl Controller for StatefulSetController {
                 }
                 _ => enqueue(change.key),
             },
-            Kind::Pod => {
-                let pod = match &change.op {
-                    ChangeOp::Deleted(obj) => Pod::from_any_ref(obj),
-                    _ => typed_key::<Pod>(change.key).and_then(|k| store.get(k)),
-                };
-                let Some(pod) = pod else { return };
-                match pod.metadata.controller_ref() {
-                    Some(_) => {
-                        if let Some(set) = owner_key(store, &pod.metadata, Kind::StatefulSet) {
-                            enqueue(set);
-                        }
-                    }
-                    None if !matches!(change.op, ChangeOp::Deleted(_)) => {
-                        for s in store.selecting::<StatefulSet>(pod.metadata.namespace, &pod.metadata.labels)
-                        {
-                            enqueue(object_key(s));
-                        }
-                    }
-                    None => {}
-                }
-            }
+            Kind::Pod => enqueue_for_pod::<StatefulSet>(store, change, enqueue),
             _ => {}
         }
     }
