@@ -2,7 +2,7 @@
 //! it with.
 
 /// Bits `0..len`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Bitset {
     words: Vec<u64>,
     len: usize,

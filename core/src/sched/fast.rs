@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use super::bitset::Bitset;
 use super::cache::ClusterCache;
-use super::cycle::num_feasible_nodes_to_find;
+use super::cycle::{num_feasible_nodes_to_find, select};
+use super::fast_spread::{SpreadInput, SpreadScorer};
 use super::framework::{Builtin, MAX_NODE_SCORE};
 use super::plugins::node_resources::{balanced_score, strategy_score};
 use super::plugins::{BalancedAllocation, NodeResourcesFit, Strategy};
-use super::pod_info::{AffinityTerm, Template};
+use super::pod_info::{AffinityTerm, Requests, Template};
 use super::profile::Profile;
 use super::segtree::SelectTree;
 use crate::collections::FxMap;
@@ -182,8 +183,19 @@ impl AntiCheck {
     }
 }
 
-/// A class: a template, and the labels and namespace when anti-affinity makes them matter.
-type ClassKey = (usize, Option<(usize, Symbol)>);
+/// A class: what a node's leaf depends on. Leaves are functions of the request alone (plus the
+/// static mask), so templates with equal requests share a class: 10,000 Deployments drawing
+/// their requests from a few sizes make a few classes, not 10,000. With anti-affinity the
+/// template itself (its terms), the labels and the namespace matter too.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ClassKey {
+    requests: Requests,
+    non_zero: (i64, i64),
+    /// The address of the (interned) static mask.
+    mask: usize,
+    /// Template address, labels address and namespace, for pods with an anti-affinity check.
+    anti: Option<(usize, usize, Symbol)>,
+}
 
 struct Class {
     template: Arc<Template>,
@@ -199,6 +211,11 @@ struct Class {
 pub struct FastPath {
     classes: FxMap<ClassKey, Class>,
     tick: u64,
+    /// System-default spreading over the feasible nodes a tree finds.
+    spread: SpreadScorer,
+    /// Scratch: the feasible slots and their totals, for spread-scored choices.
+    slots: Vec<u32>,
+    totals: Vec<i64>,
 }
 
 /// A fast-path decision.
@@ -239,8 +256,9 @@ impl FastPath {
     }
 
     /// Chooses a node for a pod of template `t` (static mask `mask`), advancing `next_start`
-    /// exactly as the general path would. `None` when no node is feasible (the caller then
-    /// runs the general path for the diagnosis).
+    /// exactly as the general path would. With `spread`, the feasible nodes are scored with
+    /// system-default topology spreading on top of their leaves, as the plugins would. `None`
+    /// when no node is feasible (the caller then runs the general path for the diagnosis).
     #[allow(clippy::too_many_arguments)]
     pub fn choose(
         &mut self,
@@ -249,16 +267,24 @@ impl FastPath {
         t: &Arc<Template>,
         mask: Arc<Bitset>,
         anti: Option<AntiCheck>,
+        spread: Option<&SpreadInput>,
         percentage: Option<u32>,
         next_start: &mut usize,
         rng: &mut Rng,
     ) -> Option<FastChoice> {
         self.tick += 1;
-        let addr: ClassKey = (
-            Arc::as_ptr(t) as usize,
-            anti.as_ref()
-                .map(|a| (a.labels.as_slice().as_ptr() as usize, a.namespace)),
-        );
+        let addr = ClassKey {
+            requests: t.requests.clone(),
+            non_zero: (t.non_zero_cpu, t.non_zero_memory),
+            mask: Arc::as_ptr(&mask) as usize,
+            anti: anti.as_ref().map(|a| {
+                (
+                    Arc::as_ptr(t) as usize,
+                    a.labels.as_slice().as_ptr() as usize,
+                    a.namespace,
+                )
+            }),
+        };
         let epoch = cache.node_epoch;
         let stale = self
             .classes
@@ -266,11 +292,12 @@ impl FastPath {
             .is_none_or(|c| c.epoch != epoch || !Arc::ptr_eq(&c.mask, &mask));
         if stale {
             if !self.classes.contains_key(&addr) && self.classes.len() >= MAX_CLASSES {
+                // Ticks are unique, so the least recently used class is unique too.
                 let oldest = self
                     .classes
                     .iter()
-                    .min_by_key(|(a, c)| (c.used, a.0, a.1.map(|x| x.0)))
-                    .map(|(a, _)| *a);
+                    .min_by_key(|(_, c)| c.used)
+                    .map(|(a, _)| a.clone());
                 if let Some(a) = oldest {
                     self.classes.remove(&a);
                 }
@@ -284,7 +311,7 @@ impl FastPath {
                     .into_iter(),
             );
             self.classes.insert(
-                addr,
+                addr.clone(),
                 Class {
                     template: t.clone(),
                     anti,
@@ -319,6 +346,24 @@ impl FastPath {
         let span = (last + n - start) % n + 1;
         let pos = if feasible == 1 {
             last
+        } else if let Some(input) = spread {
+            // The feasible nodes in examination order, scored by the leaves plus spreading.
+            self.slots.clear();
+            self.totals.clear();
+            for i in 0..span {
+                let p = (start + i) % n;
+                if let Some(v) = tree.get(p) {
+                    self.slots.push(cache.order()[p]);
+                    self.totals.push(i64::from(v));
+                }
+            }
+            debug_assert_eq!(self.slots.len(), feasible);
+            self.spread
+                .add_scores(cache, input, &self.slots, &mut self.totals);
+            return Some(FastChoice {
+                slot: select(&self.slots, &self.totals, rng),
+                feasible,
+            });
         } else {
             let (max, count) = tree.max_circular(start, span);
             let j = rng.index(count);

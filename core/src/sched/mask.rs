@@ -15,10 +15,15 @@ use super::pod_info::{PodInfo, Template, tolerates_do_not_schedule};
 use super::profile::Profile;
 use crate::collections::FxMap;
 
-/// Masks by template address, with the node epoch they were computed at.
+/// Masks by template address, with the node epoch they were computed at. Equal masks are
+/// shared (interned by content), so that the fast path's classes, keyed by the mask's address,
+/// join templates that differ only in what the mask does not depend on.
 #[derive(Default)]
 pub struct StaticMasks {
     map: FxMap<usize, (u64, Arc<Template>, Arc<Bitset>)>,
+    /// The distinct masks of the current node epoch (content-hashed).
+    interned: crate::collections::FxSet<Arc<Bitset>>,
+    interned_epoch: u64,
 }
 
 impl StaticMasks {
@@ -31,7 +36,19 @@ impl StaticMasks {
         {
             return m.clone();
         }
-        let m = Arc::new(compute_mask(cx, profile, t));
+        if self.interned_epoch != epoch {
+            self.interned.clear();
+            self.interned_epoch = epoch;
+        }
+        let m = compute_mask(cx, profile, t);
+        let m = match self.interned.get(&m) {
+            Some(shared) => shared.clone(),
+            None => {
+                let m = Arc::new(m);
+                self.interned.insert(m.clone());
+                m
+            }
+        };
         self.map.insert(addr, (epoch, t.clone(), m.clone()));
         m
     }
@@ -39,6 +56,7 @@ impl StaticMasks {
     /// Drops masks of templates nobody uses any more.
     pub fn gc(&mut self) {
         self.map.retain(|_, (_, t, _)| Arc::strong_count(t) > 1);
+        self.interned.retain(|m| Arc::strong_count(m) > 1);
     }
 }
 

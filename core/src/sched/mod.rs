@@ -17,6 +17,7 @@ pub mod cache;
 pub mod counters;
 pub mod cycle;
 pub mod fast;
+pub mod fast_spread;
 pub mod framework;
 mod handle;
 pub mod mask;
@@ -50,6 +51,7 @@ use crate::rng::Rng;
 use crate::store::{Cursor, Key, Store};
 use cycle::{Env, Nominator, Outcome};
 use fast::{FastPath, FastScoring};
+use fast_spread::{SpreadInput, SpreadTerm};
 use mask::StaticMasks;
 use pod_info::Templates;
 use queue::SchedulingQueue;
@@ -122,7 +124,7 @@ pub struct Scheduler {
     now: Time,
     /// Bumped when Services, ReplicaSets or StatefulSets change (default spreading selectors).
     selector_epoch: u64,
-    spread_skip: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, bool)>,
+    spread_skip: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, sync::SpreadPlan)>,
     unschedulable_reason: crate::intern::Symbol,
     flags: sync::ProfileFlags,
     /// Per-cycle scratch (feasible nodes, score vectors), reset before each general cycle.
@@ -252,21 +254,40 @@ impl Scheduler {
             None
         };
         if let Some(m) = &mask
-            && let Some(anti) = self.fast_eligible(store, info)
+            && let Some(plan) = self.fast_eligible(store, info)
             && let Some(sc) = &self.scoring
         {
+            let spread = plan.spread.map(|(constraints, weight)| {
+                let cx = ClusterView {
+                    cache: &self.cache,
+                    store,
+                };
+                SpreadInput {
+                    terms: constraints
+                        .iter()
+                        .map(|c| SpreadTerm {
+                            key: c.key,
+                            max_skew: c.max_skew,
+                            counts: plugins::topology_spread::counter(&cx, info, c),
+                        })
+                        .collect(),
+                    weight,
+                }
+            });
             let choice = self.fast.choose(
                 sc,
                 &self.cache,
                 &info.template,
                 m.clone(),
-                anti,
+                plan.anti,
+                spread.as_ref(),
                 self.config.percentage_of_nodes_to_score,
                 &mut self.next_start,
                 &mut self.rng,
             );
             if let Some(c) = choice {
                 self.stats.fast_path += 1;
+                self.stats.fast_path_spread += u64::from(spread.is_some());
                 return Outcome::Chosen {
                     slot: c.slot,
                     feasible: c.feasible,

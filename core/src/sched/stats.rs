@@ -75,6 +75,8 @@ pub struct SchedulerStats {
     pub victims: u64,
     /// Cycles decided by the incremental fast path.
     pub fast_path: u64,
+    /// Of those, cycles that also scored system-default topology spreading.
+    pub fast_path_spread: u64,
     /// Enqueue-to-bind latency (simulated ms).
     pub latency: LatencyHistogram,
 }

@@ -9,8 +9,10 @@ use super::cache::ClusterView;
 use super::fast::AntiCheck;
 use super::framework::Builtin;
 use super::plugins::node_affinity::node_names_from_fields;
+use super::plugins::topology_spread::Constraint;
 use super::pod_info::{AffinityTerm, PodInfo};
 use super::queue::event;
+use crate::api::scheduling::UnsatisfiableConstraintAction;
 use crate::api::{AnyObject, Kind, Node, Pod, Time};
 use crate::intern::Symbol;
 use crate::labels::Labels;
@@ -208,8 +210,9 @@ impl Scheduler {
     }
 
     /// Whether the fast path reproduces the plugins' decision for `info` (every score it
-    /// would get is a per-node function, every dynamic filter skips it).
-    pub(super) fn fast_eligible(&mut self, store: &Store, info: &PodInfo) -> Option<Option<AntiCheck>> {
+    /// would get is a per-node function or system-default spreading, every dynamic filter
+    /// skips it), and how: the node-local anti-affinity check, and the spreading to score.
+    pub(super) fn fast_eligible(&mut self, store: &Store, info: &PodInfo) -> Option<FastPlan> {
         if !self.config.fast_path || self.scoring.is_none() || !self.nominator.is_empty() {
             return None;
         }
@@ -230,42 +233,70 @@ impl Scheduler {
         if f.taint_score && self.cache.prefer_no_schedule_nodes > 0 {
             return None;
         }
-        let anti = match self.anti_check(info) {
-            Ok(a) => a,
-            Err(()) => return None,
-        };
+        let anti = self.anti_check(info).ok()?;
         let p = &self.config.profile;
-        if let Some(spread) = &p.spread
-            && f.spread
-        {
-            if !t.spec.topology_spread_constraints.is_empty() {
-                return None;
-            }
-            if !spread.default_constraints.is_empty() {
-                let key = (
-                    info.namespace,
-                    info.labels.as_slice().as_ptr() as usize,
-                    info.owner,
-                );
-                let epoch = self.selector_epoch;
-                if let Some((e, _, skip)) = self.spread_skip.get(&key)
-                    && *e == epoch
-                {
-                    return skip.then_some(anti);
-                }
+        let Some(spread) = p.spread.as_ref().filter(|_| f.spread) else {
+            return Some(FastPlan { anti, spread: None });
+        };
+        if !t.spec.topology_spread_constraints.is_empty() {
+            return None;
+        }
+        if spread.default_constraints.is_empty() {
+            return Some(FastPlan { anti, spread: None });
+        }
+        let key = (
+            info.namespace,
+            info.labels.as_slice().as_ptr() as usize,
+            info.owner,
+        );
+        let epoch = self.selector_epoch;
+        let plan = match self.spread_skip.get(&key) {
+            Some((e, _, plan)) if *e == epoch => plan.clone(),
+            _ => {
                 let cx = ClusterView {
                     cache: &self.cache,
                     store,
                 };
-                let skip = spread.skips(&cx, info);
+                let plan = if spread.skips(&cx, info) {
+                    SpreadPlan::Skips
+                } else if spread.system_defaulted
+                    && spread
+                        .default_constraints
+                        .iter()
+                        .all(|c| c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway)
+                {
+                    // The filter skips (no DoNotSchedule constraint); the score counts every
+                    // node (system defaults do not require the keys).
+                    SpreadPlan::Default(Arc::new(spread.constraints(
+                        &cx,
+                        info,
+                        UnsatisfiableConstraintAction::ScheduleAnyway,
+                    )))
+                } else {
+                    SpreadPlan::General
+                };
                 if self.spread_skip.len() > 4096 {
                     self.spread_skip.clear();
                 }
-                self.spread_skip.insert(key, (epoch, info.labels.clone(), skip));
-                return skip.then_some(anti);
+                self.spread_skip
+                    .insert(key, (epoch, info.labels.clone(), plan.clone()));
+                plan
             }
+        };
+        match plan {
+            SpreadPlan::Skips => Some(FastPlan { anti, spread: None }),
+            SpreadPlan::General => None,
+            // The incremental counters give exact domain counts only when no node affinity
+            // limits the domains (`counters_apply`).
+            SpreadPlan::Default(cs) if t.no_node_affinity() => {
+                let weight = p.score_weight(Builtin::PodTopologySpread);
+                Some(FastPlan {
+                    anti,
+                    spread: weight.map(|w| (cs, w)),
+                })
+            }
+            SpreadPlan::Default(_) => None,
         }
-        Some(anti)
     }
 
     /// InterPodAffinity's part of fast-path eligibility: `Ok(None)` when the plugin skips the
@@ -323,6 +354,26 @@ impl Scheduler {
             terms: a.required_anti_affinity.clone(),
         }))
     }
+}
+
+/// How the fast path decides a pod.
+pub(super) struct FastPlan {
+    /// The node-local required anti-affinity check, if any.
+    pub anti: Option<AntiCheck>,
+    /// System-default spreading to score: the compiled constraints and the plugin weight.
+    pub spread: Option<(Arc<Vec<Constraint>>, i64)>,
+}
+
+/// What PodTopologySpread does with the pods of one (namespace, labels, owner), cached until
+/// a Service, ReplicaSet or StatefulSet changes.
+#[derive(Clone, Debug)]
+pub(super) enum SpreadPlan {
+    /// No constraint applies: the plugin skips the pod.
+    Skips,
+    /// The system default constraints, scored only.
+    Default(Arc<Vec<Constraint>>),
+    /// Anything else: the plugins decide.
+    General,
 }
 
 /// Which built-in plugins a profile runs (what the fast-path checks need).

@@ -37,8 +37,32 @@ fn world(seed: u64, nodes: usize, pods: usize, f: Features, cfg: SchedulerConfig
     let ntemplates = 1 + rng.index(5);
     let templates: Vec<(Arc<PodSpec>, Labels)> =
         (0..ntemplates).map(|i| random_template(&mut rng, i, f)).collect();
+    // Services selecting some templates' pods give those pods PodTopologySpread's system
+    // default constraints (scored on the fast path too).
+    for i in 0..ntemplates {
+        if rng.chance(0.6) {
+            store.create(service(i)).unwrap();
+        }
+    }
     let keys = random_pods(&mut rng, &mut store, &templates, pods, 0);
     World { store, sched, keys }
+}
+
+/// A Service selecting the pods of template `i` (`app=t{i}`).
+fn service(i: usize) -> crate::api::Service {
+    let mut svc = crate::api::Service {
+        metadata: crate::api::ObjectMeta::named("default", &format!("svc-{i}")),
+        ..crate::api::Service::default()
+    };
+    svc.spec.selector = Some([("app", format!("t{i}"))].into_iter().collect());
+    svc.spec.ports = vec![crate::api::service::ServicePort {
+        name: None,
+        protocol: Default::default(),
+        port: 80,
+        target_port: None,
+        node_port: None,
+    }];
+    svc
 }
 
 /// Schedules until a pass (every pending pod retried) binds nothing.
@@ -60,6 +84,36 @@ fn settle(w: &mut World) {
         .sched
         .schedule_pending(&mut w.store, now, &mut EventLog::counting());
     assert_eq!(s.scheduled, 0, "settled");
+}
+
+/// Pods that Services select are decided on the fast path with system-default spreading
+/// scored over its feasible nodes, and land where the plugins put them.
+#[test]
+fn default_spreading_takes_the_fast_path_and_agrees() {
+    let f = Features {
+        inter_pod: false,
+        ports: false,
+        prefer_taints: false,
+    };
+    let mut spread_cycles = 0;
+    for seed in 0..6 {
+        for exhaustive in [false, true] {
+            let mut a = world(seed, 240, 140, f, config(exhaustive, true, 1));
+            let mut b = world(seed, 240, 140, f, config(exhaustive, false, 1));
+            settle(&mut a);
+            settle(&mut b);
+            assert_eq!(
+                placements(&a.store, &a.keys),
+                placements(&b.store, &b.keys),
+                "seed {seed}"
+            );
+            spread_cycles += a.sched.stats().fast_path_spread;
+        }
+    }
+    assert!(
+        spread_cycles > 100,
+        "only {spread_cycles} spread-scored fast-path cycles"
+    );
 }
 
 proptest! {
@@ -138,7 +192,7 @@ proptest! {
         prop_assert_eq!(a.sched.stats().attempts, b.sched.stats().attempts);
         prop_assert_eq!(b.sched.stats().fast_path, 0);
         if std::env::var("SCHED_DEBUG").is_ok() {
-            eprintln!("fast {} of {}", a.sched.stats().fast_path, a.sched.stats().attempts);
+            eprintln!("fast {} (spread {}) of {}", a.sched.stats().fast_path, a.sched.stats().fast_path_spread, a.sched.stats().attempts);
         }
     }
 

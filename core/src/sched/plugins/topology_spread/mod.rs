@@ -277,7 +277,7 @@ pub(super) fn counters_apply(pod: &PodInfo, constraints: &[Constraint]) -> bool 
         .all(|c| !c.honor_taints && (!c.honor_affinity || pod.template.no_node_affinity()))
 }
 
-pub(super) fn counter(cx: &ClusterView<'_>, pod: &PodInfo, c: &Constraint) -> Arc<DomainMap> {
+pub(crate) fn counter(cx: &ClusterView<'_>, pod: &PodInfo, c: &Constraint) -> Arc<DomainMap> {
     cx.cache.counter(
         cx.store,
         CounterKey {
@@ -309,7 +309,9 @@ impl Default for PodTopologySpread {
 }
 
 impl PodTopologySpread {
-    pub(super) fn constraints(
+    /// The compiled constraints of `action` for `pod`: its own, or the defaults with the
+    /// default selector (none when it has no selector).
+    pub(crate) fn constraints(
         &self,
         cx: &ClusterView<'_>,
         pod: &PodInfo,
