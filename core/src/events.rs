@@ -130,7 +130,12 @@ impl Default for Fnv {
 impl Fnv {
     /// Feeds bytes, with a separator so that ("ab","c") and ("a","bc") differ.
     pub fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
+        self.write_parts(&[bytes]);
+    }
+
+    /// Feeds the concatenation of `parts` as one [`Fnv::write`] would (one separator).
+    pub fn write_parts(&mut self, parts: &[&[u8]]) {
+        for b in parts.iter().flat_map(|p| p.iter()) {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }

@@ -13,7 +13,7 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::{LazyLock, RwLock};
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 use crate::collections::FxMap;
 
@@ -23,7 +23,23 @@ pub struct Symbol(NonZeroU32);
 
 struct Interner {
     ids: FxMap<&'static str, Symbol>,
-    strings: Vec<&'static str>,
+    /// How many strings are interned.
+    len: usize,
+}
+
+/// Entries in the first chunk of [`STRINGS`]; chunk `c` holds `FIRST_CHUNK << c`.
+const FIRST_CHUNK: usize = 4096;
+
+/// The strings by symbol index, readable without a lock: append-only chunks of write-once
+/// cells, each filled (under the interner's write lock) before its symbol is handed out.
+/// `as_str` is on every label comparison by string and every name printed, so it must not
+/// take a lock.
+static STRINGS: [OnceLock<Box<[OnceLock<&'static str>]>>; 32] = [const { OnceLock::new() }; 32];
+
+/// The (chunk, offset) of symbol index `i`.
+fn locate(i: usize) -> (usize, usize) {
+    let c = (usize::BITS - 1 - (i / FIRST_CHUNK + 1).leading_zeros()) as usize;
+    (c, i - FIRST_CHUNK * ((1 << c) - 1))
 }
 
 /// Strings interned at start-up, in this order, so that their symbols are
@@ -93,7 +109,16 @@ impl Symbol {
 
     /// The interned string.
     pub fn as_str(self) -> &'static str {
-        INTERNER.read().expect("interner lock").strings[self.index()]
+        let (c, o) = locate(self.index());
+        if let Some(s) = STRINGS[c].get().and_then(|chunk| chunk[o].get()) {
+            return s;
+        }
+        // Only the well-known symbols exist before the interner is first used.
+        LazyLock::force(&INTERNER);
+        STRINGS[c]
+            .get()
+            .and_then(|chunk| chunk[o].get())
+            .expect("every symbol's string is stored before the symbol exists")
     }
 
     /// Whether this is the empty string.
@@ -119,9 +144,12 @@ impl Symbol {
 
 impl Interner {
     fn push(&mut self, s: &'static str) -> Symbol {
-        let next = u32::try_from(self.strings.len() + 1).expect("fewer than 2^32 symbols");
+        let next = u32::try_from(self.len + 1).expect("fewer than 2^32 symbols");
         let sym = Symbol(NonZeroU32::new(next).expect("non-zero"));
-        self.strings.push(s);
+        let (c, o) = locate(self.len);
+        let chunk = STRINGS[c].get_or_init(|| (0..FIRST_CHUNK << c).map(|_| OnceLock::new()).collect());
+        assert!(chunk[o].set(s).is_ok(), "symbol cell filled once");
+        self.len += 1;
         self.ids.insert(s, sym);
         sym
     }
@@ -130,7 +158,7 @@ impl Interner {
 static INTERNER: LazyLock<RwLock<Interner>> = LazyLock::new(|| {
     let mut interner = Interner {
         ids: FxMap::default(),
-        strings: Vec::new(),
+        len: 0,
     };
     for s in WELL_KNOWN {
         interner.push(s);
@@ -202,6 +230,19 @@ impl<'de> serde::Deserialize<'de> for Symbol {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbol_cells_tile_the_index_space() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(FIRST_CHUNK - 1), (0, FIRST_CHUNK - 1));
+        assert_eq!(locate(FIRST_CHUNK), (1, 0));
+        assert_eq!(locate(3 * FIRST_CHUNK - 1), (1, 2 * FIRST_CHUNK - 1));
+        assert_eq!(locate(3 * FIRST_CHUNK), (2, 0));
+        for i in [5usize, 70_000, 1 << 20, (u32::MAX - 1) as usize] {
+            let (c, o) = locate(i);
+            assert!(o < FIRST_CHUNK << c && c < 32, "{i} -> ({c}, {o})");
+        }
+    }
 
     #[test]
     fn equal_strings_share_a_symbol() {

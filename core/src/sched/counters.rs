@@ -17,7 +17,7 @@ use super::pod_info::{AffinityTerm, PodInfo, Template};
 use crate::api::Namespace;
 use crate::collections::FxMap;
 use crate::intern::Symbol;
-use crate::labels::{Labels, Selector};
+use crate::labels::{Labels, Operator, Selector};
 use crate::store::Store;
 
 /// Per-domain counts of one topology key.
@@ -128,10 +128,84 @@ fn bump_terms(
     }
 }
 
+/// A counter's anchor: a `key=value` that every pod it counts carries (from an `=`, `==` or
+/// single-valued `in` requirement), so that a bound pod is tested only against the counters
+/// anchored on one of its labels instead of every counter.
+fn anchor(key: &CounterKey) -> Option<(Symbol, Symbol)> {
+    key.selector.requirements().iter().find_map(|r| {
+        let single = matches!(
+            r.operator(),
+            Operator::Equals | Operator::DoubleEquals | Operator::In
+        ) && r.values().len() == 1;
+        single.then(|| (r.key(), r.values()[0]))
+    })
+}
+
+/// The live counters, with the anchor index.
+#[derive(Default)]
+struct CounterSet {
+    map: FxMap<CounterKey, Counter>,
+    /// Anchor -> keys of the counters anchored there.
+    anchored: FxMap<(Symbol, Symbol), SmallVec<[CounterKey; 2]>>,
+    /// Counters without an anchor (tested for every pod).
+    unanchored: Vec<CounterKey>,
+}
+
+impl CounterSet {
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.anchored.clear();
+        self.unanchored.clear();
+    }
+
+    fn insert(&mut self, key: CounterKey, c: Counter) {
+        match anchor(&key) {
+            Some(a) => self.anchored.entry(a).or_default().push(key.clone()),
+            None => self.unanchored.push(key.clone()),
+        }
+        self.map.insert(key, c);
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Counter) -> bool) {
+        self.map.retain(|_, c| keep(c));
+        let map = &self.map;
+        self.anchored.retain(|_, keys| {
+            keys.retain(|k| map.contains_key(k));
+            !keys.is_empty()
+        });
+        self.unanchored.retain(|k| map.contains_key(k));
+    }
+
+    /// Bumps every counter that counts `pod`.
+    fn on_pod(&mut self, pod: &PodInfo, slot: u32, labels: &Labels, by: i64) {
+        let bump = |map: &mut FxMap<CounterKey, Counter>, k: &CounterKey| {
+            if k.counts(pod)
+                && let Some(c) = map.get_mut(k)
+            {
+                Arc::make_mut(&mut c.map).bump(slot, labels.get(k.key), by);
+            }
+        };
+        for (lk, lv) in pod.labels.iter() {
+            if let Some(keys) = self.anchored.get(&(lk, lv)) {
+                for k in keys {
+                    bump(&mut self.map, k);
+                }
+            }
+        }
+        for k in &self.unanchored {
+            bump(&mut self.map, k);
+        }
+    }
+}
+
 /// All incremental counts.
 #[derive(Default)]
 pub struct Counters {
-    counters: FxMap<CounterKey, Counter>,
+    counters: CounterSet,
     census: FxMap<Symbol, Arc<FxMap<Symbol, u32>>>,
     /// Term groups by (template address, namespace).
     pub groups: FxMap<(usize, Symbol), TermGroup>,
@@ -153,11 +227,7 @@ impl Counters {
 
     /// A bound pod was added (`by = 1`) or removed (`-1`) on a node labelled `labels`.
     pub fn on_pod(&mut self, pod: &PodInfo, slot: u32, labels: &Labels, by: i64) {
-        for (k, c) in self.counters.iter_mut() {
-            if k.counts(pod) {
-                Arc::make_mut(&mut c.map).bump(slot, labels.get(k.key), by);
-            }
-        }
+        self.counters.on_pod(pod, slot, labels, by);
         let t = &pod.template;
         if t.affinity.is_empty() {
             return;
@@ -215,13 +285,13 @@ impl Counters {
     ) -> Arc<DomainMap> {
         self.tick += 1;
         let tick = self.tick;
-        if let Some(c) = self.counters.get_mut(&key) {
+        if let Some(c) = self.counters.map.get_mut(&key) {
             c.used = tick;
             return c.map.clone();
         }
         if self.counters.len() >= MAX_COUNTERS {
             let cutoff = tick.saturating_sub(MAX_COUNTERS as u64 * 4);
-            self.counters.retain(|_, c| c.used > cutoff);
+            self.counters.retain(|c| c.used > cutoff);
             if self.counters.len() >= MAX_COUNTERS {
                 self.counters.clear();
             }

@@ -350,13 +350,11 @@ impl FastPath {
             // The feasible nodes in examination order, scored by the leaves plus spreading.
             self.slots.clear();
             self.totals.clear();
-            for i in 0..span {
-                let p = (start + i) % n;
-                if let Some(v) = tree.get(p) {
-                    self.slots.push(cache.order()[p]);
-                    self.totals.push(i64::from(v));
-                }
-            }
+            let order = cache.order();
+            tree.for_each_in(start, span, |p, v| {
+                self.slots.push(order[p]);
+                self.totals.push(i64::from(v));
+            });
             debug_assert_eq!(self.slots.len(), feasible);
             self.spread
                 .add_scores(cache, input, &self.slots, &mut self.totals);

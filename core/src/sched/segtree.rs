@@ -78,6 +78,20 @@ impl SelectTree {
         (a.count == 1).then_some(a.max)
     }
 
+    /// Calls `f(position, value)` for each feasible position of the circular range of `len`
+    /// positions from `start`, in order (a linear walk over the leaves).
+    pub fn for_each_in(&self, start: usize, len: usize, mut f: impl FnMut(usize, i32)) {
+        let first = len.min(self.n - start);
+        for (range, offset) in [(start..start + first, start), (0..len - first, 0)] {
+            let leaves = &self.t[self.size + range.start..self.size + range.end];
+            for (i, a) in leaves.iter().enumerate() {
+                if a.count == 1 {
+                    f(offset + i, a.max);
+                }
+            }
+        }
+    }
+
     /// Sets position `i`.
     pub fn set(&mut self, i: usize, v: Option<i32>) {
         let mut p = self.size + i;
@@ -285,6 +299,13 @@ mod tests {
             for i in 0..n {
                 prop_assert_eq!(tree.get(i), lin.0[i]);
             }
+            let mut walked = Vec::new();
+            tree.for_each_in(start, len, |p, v| walked.push((p, v)));
+            let expected: Vec<(usize, i32)> = (0..len)
+                .map(|i| (start + i) % n)
+                .filter_map(|p| lin.0[p].map(|v| (p, v)))
+                .collect();
+            prop_assert_eq!(walked, expected);
         }
     }
 }

@@ -67,30 +67,31 @@ pub fn validate_object_meta(
         ));
     }
     for (i, r) in meta.owner_references.iter().enumerate() {
-        let p = owners.index(i);
+        // Built only for an error: most writes have valid owner references.
+        let p = || owners.index(i);
         if r.api_version.is_empty() {
             errs.push(FieldError::invalid(
-                p.child("apiVersion"),
+                p().child("apiVersion"),
                 r.api_version.as_str(),
                 "version must not be empty",
             ));
         }
         if r.kind.is_empty() {
             errs.push(FieldError::invalid(
-                p.child("kind"),
+                p().child("kind"),
                 r.kind.as_str(),
                 "kind must not be empty",
             ));
         }
         if r.name.is_empty() {
             errs.push(FieldError::invalid(
-                p.child("name"),
+                p().child("name"),
                 r.name.as_str(),
                 "name must not be empty",
             ));
         }
         if r.uid.0 == 0 {
-            errs.push(FieldError::invalid(p.child("uid"), "", "uid must not be empty"));
+            errs.push(FieldError::invalid(p().child("uid"), "", "uid must not be empty"));
         }
     }
     errs

@@ -65,6 +65,11 @@ impl Admit for ReplicaSet {
     }
 
     fn validate_update(&self, old: &Self, adm: &Admission<'_>) -> Vec<FieldError> {
+        // A status or metadata write keeps the spec that passed these checks when it was
+        // written (they read nothing but the spec), so it cannot fail them now.
+        if !self.spec_changed(old) {
+            return Vec::new();
+        }
         let mut errs = self.validate(adm);
         errs.extend(selector_immutable(
             &self.spec.selector,
@@ -203,6 +208,11 @@ impl Admit for Deployment {
     }
 
     fn validate_update(&self, old: &Self, adm: &Admission<'_>) -> Vec<FieldError> {
+        // A status or metadata write keeps the spec that passed these checks when it was
+        // written (they read nothing but the spec), so it cannot fail them now.
+        if !self.spec_changed(old) {
+            return Vec::new();
+        }
         let mut errs = self.validate(adm);
         errs.extend(selector_immutable(
             &self.spec.selector,
