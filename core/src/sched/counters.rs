@@ -128,11 +128,11 @@ fn bump_terms(
     }
 }
 
-/// A counter's anchor: a `key=value` that every pod it counts carries (from an `=`, `==` or
-/// single-valued `in` requirement), so that a bound pod is tested only against the counters
-/// anchored on one of its labels instead of every counter.
-fn anchor(key: &CounterKey) -> Option<(Symbol, Symbol)> {
-    key.selector.requirements().iter().find_map(|r| {
+/// The `key=value` pairs every pod a counter counts carries (from `=`, `==` and single-valued
+/// `in` requirements): candidates for its anchor, so that a bound pod is tested only against
+/// the counters anchored on one of its labels instead of every counter.
+fn anchors(key: &CounterKey) -> impl Iterator<Item = (Symbol, Symbol)> + '_ {
+    key.selector.requirements().iter().filter_map(|r| {
         let single = matches!(
             r.operator(),
             Operator::Equals | Operator::DoubleEquals | Operator::In
@@ -163,7 +163,11 @@ impl CounterSet {
     }
 
     fn insert(&mut self, key: CounterKey, c: Counter) {
-        match anchor(&key) {
+        // The least shared candidate (a broad label such as `tier=web` would make every bind
+        // test many counters).
+        let anchored = &self.anchored;
+        let best = anchors(&key).min_by_key(|a| anchored.get(a).map_or(0, SmallVec::len));
+        match best {
             Some(a) => self.anchored.entry(a).or_default().push(key.clone()),
             None => self.unanchored.push(key.clone()),
         }
@@ -214,8 +218,10 @@ pub struct Counters {
     pub(crate) unique_hostnames: Option<bool>,
 }
 
-/// Counters unused for this many builds are dropped.
-const MAX_COUNTERS: usize = 256;
+/// Most counters kept (least recently used dropped first). A bind tests only the counters
+/// anchored on its labels, so many can be kept: a rollout of 10,000 Deployments touches
+/// 40,000 (two keys per ReplicaSet) in bursts.
+const MAX_COUNTERS: usize = 4096;
 
 impl Counters {
     /// Node labels changed: every count by domain is stale.

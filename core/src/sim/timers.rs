@@ -66,10 +66,39 @@ pub enum Timer {
     Action(u64),
 }
 
-/// Timers in time order.
+/// A pending timer, ordered by (time, sequence) packed into one integer: the heap compares
+/// entries millions of times per run, and the sequence number is unique, so the timer itself
+/// never decides the order.
+struct Pending {
+    key: i128,
+    at: Time,
+    timer: Timer,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// Timers in time order (ties in the order they were set).
 #[derive(Default)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<(Time, u64, Timer)>>,
+    heap: BinaryHeap<Reverse<Pending>>,
     seq: u64,
 }
 
@@ -77,18 +106,19 @@ impl Timers {
     /// Schedules `timer` at `at`.
     pub fn set(&mut self, at: Time, timer: Timer) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, timer)));
+        let key = (i128::from(at.millis()) << 64) | i128::from(self.seq);
+        self.heap.push(Reverse(Pending { key, at, timer }));
     }
 
     /// When the next timer fires.
     pub fn next_time(&self) -> Option<Time> {
-        self.heap.peek().map(|Reverse((t, _, _))| *t)
+        self.heap.peek().map(|Reverse(p)| p.at)
     }
 
     /// Removes and returns the next timer due at or before `now`.
     pub fn pop_due(&mut self, now: Time) -> Option<Timer> {
         match self.heap.peek() {
-            Some(Reverse((t, _, _))) if *t <= now => self.heap.pop().map(|Reverse((_, _, timer))| timer),
+            Some(Reverse(p)) if p.at <= now => self.heap.pop().map(|Reverse(p)| p.timer),
             _ => None,
         }
     }

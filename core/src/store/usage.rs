@@ -10,11 +10,12 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::feed::ObjectKey;
 use crate::api::pod::{QosClass, qos_class};
 use crate::api::resources::ResourceList;
-use crate::api::{Kind, Object, Pod, Time};
+use crate::api::{Kind, Object, Pod, PodSpec, Time};
 use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::store::admission::quota::usage;
@@ -82,7 +83,14 @@ pub struct UsageCache {
     /// Keyed by pod so that removing one is O(log n): a rollout of every
     /// Deployment has tens of thousands of pods terminating at once.
     deleting: FxMap<Symbol, BTreeMap<ObjectKey, Deleting>>,
+    /// A pod's usage by the address of its spec (the pods of one template share it), the spec
+    /// held so that the address stays its own: the usage is worked out once per template, not
+    /// on every pod write.
+    spec_usage: FxMap<usize, (Arc<PodSpec>, ResourceList)>,
 }
+
+/// Most specs whose usage is remembered at once.
+const MAX_SPEC_USAGE: usize = 4096;
 
 fn add_into(total: &mut ResourceList, u: &ResourceList, sign: i64) {
     for (k, v) in u.iter() {
@@ -103,25 +111,39 @@ enum PodEntry {
     Deleting(Time, ScopeClass, ResourceList),
 }
 
-fn pod_entry(pod: &Pod) -> PodEntry {
-    if pod.is_terminal() {
-        return PodEntry::None;
-    }
-    let usage = usage(pod, Kind::Pod);
-    match pod.metadata.deletion_timestamp {
-        Some(t) => PodEntry::Deleting(t, scope_class(pod), usage),
-        None => PodEntry::Live(scope_class(pod), usage),
-    }
-}
-
 impl UsageCache {
+    /// `usage(pod, Kind::Pod)`, remembered per spec.
+    fn spec_usage(&mut self, pod: &Pod) -> ResourceList {
+        let addr = Arc::as_ptr(&pod.spec) as usize;
+        if let Some((_, u)) = self.spec_usage.get(&addr) {
+            return u.clone();
+        }
+        if self.spec_usage.len() >= MAX_SPEC_USAGE {
+            self.spec_usage.clear();
+        }
+        let u = usage(pod, Kind::Pod);
+        self.spec_usage.insert(addr, (Arc::clone(&pod.spec), u.clone()));
+        u
+    }
+
+    fn pod_entry(&mut self, pod: &Pod) -> PodEntry {
+        if pod.is_terminal() {
+            return PodEntry::None;
+        }
+        let usage = self.spec_usage(pod);
+        match pod.metadata.deletion_timestamp {
+            Some(t) => PodEntry::Deleting(t, scope_class(pod), usage),
+            None => PodEntry::Live(scope_class(pod), usage),
+        }
+    }
+
     /// Records a commit: `old` is replaced by `new` (either may be absent).
     pub fn update<T: Object>(&mut self, key: ObjectKey, old: Option<&T>, new: Option<&T>) {
         if T::KIND == Kind::Pod {
             let old = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>());
             let new = new.and_then(|n| (n as &dyn Any).downcast_ref::<Pod>());
             if let (Some(a), Some(b)) = (old, new)
-                && std::sync::Arc::ptr_eq(&a.spec, &b.spec)
+                && Arc::ptr_eq(&a.spec, &b.spec)
                 && a.is_terminal() == b.is_terminal()
                 && a.metadata.deletion_timestamp == b.metadata.deletion_timestamp
             {
@@ -151,7 +173,7 @@ impl UsageCache {
 
     fn pod(&mut self, key: ObjectKey, pod: &Pod, sign: i64) {
         let ns = pod.metadata.namespace;
-        match pod_entry(pod) {
+        match self.pod_entry(pod) {
             PodEntry::None => {}
             PodEntry::Live(class, u) => {
                 let buckets = self.pods.entry(ns).or_default();

@@ -4,7 +4,9 @@
 //! `allocation` in the recorder are the scanning twins the tests compare
 //! it with.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use kubesim::collections::FxMap;
 
 use kubesim::Symbol;
 use kubesim::api::{Kind, Node, Pod, ResourceList};
@@ -29,10 +31,10 @@ struct Entry {
 /// The totals.
 #[derive(Default)]
 pub struct Tally {
-    pods: HashMap<ObjectKey, Entry>,
+    pods: FxMap<ObjectKey, Entry>,
     pending: u64,
     running: u64,
-    used: HashMap<Symbol, i64>,
+    used: FxMap<Symbol, i64>,
     /// Allocatable of Ready nodes per resource; `None` after a node changed.
     capacity: Option<BTreeMap<&'static str, (Symbol, i64)>>,
 }
