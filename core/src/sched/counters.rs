@@ -220,8 +220,8 @@ pub struct Counters {
 
 /// Most counters kept (least recently used dropped first). A bind tests only the counters
 /// anchored on its labels, so many can be kept: a rollout of 10,000 Deployments touches
-/// 40,000 (two keys per ReplicaSet) in bursts.
-const MAX_COUNTERS: usize = 4096;
+/// 40,000 (two keys per ReplicaSet) in bursts; a counter holds a few hundred bytes.
+const MAX_COUNTERS: usize = 32_768;
 
 impl Counters {
     /// Node labels changed: every count by domain is stale.
