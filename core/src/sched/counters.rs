@@ -141,25 +141,31 @@ fn anchors(key: &CounterKey) -> impl Iterator<Item = (Symbol, Symbol)> + '_ {
     })
 }
 
-/// The live counters, with the anchor index.
+/// The live counters in a slab, with the key index and the anchor index (slab ids, so a bind
+/// never hashes a whole key).
 #[derive(Default)]
 struct CounterSet {
-    map: FxMap<CounterKey, Counter>,
-    /// Anchor -> keys of the counters anchored there.
-    anchored: FxMap<(Symbol, Symbol), SmallVec<[CounterKey; 2]>>,
+    slab: Vec<Option<(CounterKey, Counter)>>,
+    free: Vec<u32>,
+    by_key: FxMap<CounterKey, u32>,
+    /// Anchor -> ids of the counters anchored there.
+    anchored: FxMap<(Symbol, Symbol), SmallVec<[u32; 2]>>,
     /// Counters without an anchor (tested for every pod).
-    unanchored: Vec<CounterKey>,
+    unanchored: Vec<u32>,
 }
 
 impl CounterSet {
     fn len(&self) -> usize {
-        self.map.len()
+        self.by_key.len()
     }
 
     fn clear(&mut self) {
-        self.map.clear();
-        self.anchored.clear();
-        self.unanchored.clear();
+        *self = CounterSet::default();
+    }
+
+    fn get_mut(&mut self, key: &CounterKey) -> Option<&mut Counter> {
+        let id = *self.by_key.get(key)?;
+        self.slab[id as usize].as_mut().map(|(_, c)| c)
     }
 
     fn insert(&mut self, key: CounterKey, c: Counter) {
@@ -167,41 +173,55 @@ impl CounterSet {
         // test many counters).
         let anchored = &self.anchored;
         let best = anchors(&key).min_by_key(|a| anchored.get(a).map_or(0, SmallVec::len));
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.slab.push(None);
+                (self.slab.len() - 1) as u32
+            }
+        };
         match best {
-            Some(a) => self.anchored.entry(a).or_default().push(key.clone()),
-            None => self.unanchored.push(key.clone()),
+            Some(a) => self.anchored.entry(a).or_default().push(id),
+            None => self.unanchored.push(id),
         }
-        self.map.insert(key, c);
+        self.by_key.insert(key.clone(), id);
+        self.slab[id as usize] = Some((key, c));
     }
 
     fn retain(&mut self, keep: impl Fn(&Counter) -> bool) {
-        self.map.retain(|_, c| keep(c));
-        let map = &self.map;
-        self.anchored.retain(|_, keys| {
-            keys.retain(|k| map.contains_key(k));
-            !keys.is_empty()
+        for (id, entry) in self.slab.iter_mut().enumerate() {
+            if entry.as_ref().is_some_and(|(_, c)| !keep(c)) {
+                let (k, _) = entry.take().expect("live");
+                self.by_key.remove(&k);
+                self.free.push(id as u32);
+            }
+        }
+        let slab = &self.slab;
+        self.anchored.retain(|_, ids| {
+            ids.retain(|id| slab[*id as usize].is_some());
+            !ids.is_empty()
         });
-        self.unanchored.retain(|k| map.contains_key(k));
+        self.unanchored.retain(|id| slab[*id as usize].is_some());
     }
 
     /// Bumps every counter that counts `pod`.
     fn on_pod(&mut self, pod: &PodInfo, slot: u32, labels: &Labels, by: i64) {
-        let bump = |map: &mut FxMap<CounterKey, Counter>, k: &CounterKey| {
-            if k.counts(pod)
-                && let Some(c) = map.get_mut(k)
+        let bump = |slab: &mut [Option<(CounterKey, Counter)>], id: u32| {
+            if let Some((k, c)) = slab[id as usize].as_mut()
+                && k.counts(pod)
             {
                 Arc::make_mut(&mut c.map).bump(slot, labels.get(k.key), by);
             }
         };
         for (lk, lv) in pod.labels.iter() {
-            if let Some(keys) = self.anchored.get(&(lk, lv)) {
-                for k in keys {
-                    bump(&mut self.map, k);
+            if let Some(ids) = self.anchored.get(&(lk, lv)) {
+                for &id in ids {
+                    bump(&mut self.slab, id);
                 }
             }
         }
-        for k in &self.unanchored {
-            bump(&mut self.map, k);
+        for &id in &self.unanchored {
+            bump(&mut self.slab, id);
         }
     }
 }
@@ -291,7 +311,7 @@ impl Counters {
     ) -> Arc<DomainMap> {
         self.tick += 1;
         let tick = self.tick;
-        if let Some(c) = self.counters.map.get_mut(&key) {
+        if let Some(c) = self.counters.get_mut(&key) {
             c.used = tick;
             return c.map.clone();
         }
