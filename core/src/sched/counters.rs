@@ -428,3 +428,69 @@ impl ClusterCache {
         u
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ObjectMeta, Pod, PodSpec};
+    use crate::sched::pod_info::Template;
+
+    fn key(selector: &str) -> CounterKey {
+        CounterKey {
+            namespaces: None,
+            selector: Selector::parse(selector).unwrap(),
+            key: Symbol::HOSTNAME,
+            skip_deleting: true,
+        }
+    }
+
+    fn counter(used: u64) -> Counter {
+        Counter {
+            map: Arc::default(),
+            used,
+        }
+    }
+
+    /// A bind reaches the live counters whose selector matches, through their anchors or the
+    /// unanchored list; evicted counters stop counting and their slab ids are reused.
+    #[test]
+    fn binds_reach_live_matching_counters_only() {
+        let mut store = Store::new(1);
+        let mut pod = Pod {
+            metadata: ObjectMeta::named("default", "p"),
+            spec: Arc::new(PodSpec {
+                containers: vec![crate::api::pod::Container {
+                    name: Symbol::intern("c"),
+                    image: Symbol::intern("img"),
+                    ..Default::default()
+                }],
+                ..PodSpec::default()
+            }),
+            node_name: None,
+            status: Default::default(),
+        };
+        pod.metadata.labels = [("app", "a"), ("tier", "web")].into_iter().collect();
+        let pod_key = store.create(pod.clone()).unwrap();
+        let info = PodInfo::new(pod_key, &pod, Arc::new(Template::new(&pod.spec)));
+        let node_labels: Labels = [("kubernetes.io/hostname", "n7")].into_iter().collect();
+
+        let mut set = CounterSet::default();
+        set.insert(key("app=a"), counter(1));
+        set.insert(key("tier=web,app=a"), counter(5));
+        set.insert(key("app!=b"), counter(5));
+        set.insert(key("app=b"), counter(5));
+        set.retain(|c| c.used > 2);
+        assert_eq!(set.len(), 3);
+        set.on_pod(&info, 7, &node_labels, 1);
+        let on = |set: &mut CounterSet, s: &str| set.get_mut(&key(s)).map(|c| c.map.on_node(7));
+        assert_eq!(on(&mut set, "app=a"), None, "evicted");
+        assert_eq!(on(&mut set, "tier=web,app=a"), Some(1), "anchored");
+        assert_eq!(on(&mut set, "app!=b"), Some(1), "unanchored");
+        assert_eq!(on(&mut set, "app=b"), Some(0), "does not match");
+        set.insert(key("app=a"), counter(9));
+        assert_eq!(set.slab.len(), 4, "the evicted id is reused");
+        set.on_pod(&info, 7, &node_labels, 1);
+        assert_eq!(on(&mut set, "app=a"), Some(1));
+        assert_eq!(on(&mut set, "tier=web,app=a"), Some(2));
+    }
+}
