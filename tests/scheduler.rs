@@ -131,10 +131,23 @@ fn replica_set_pods_get_system_default_spreading() {
     assert_eq!(spread.iter().sum::<usize>(), 12);
     assert_eq!(spread, [4, 4, 4], "zones evened out");
     assert_eq!(
-        sched.stats().fast_path,
-        0,
-        "default spreading takes the plugin path"
+        sched.stats().fast_path_spread,
+        12,
+        "default spreading is scored on the fast path"
     );
+    // The plugins alone place them the same.
+    let mut plugins_only = cluster(1);
+    let config = SchedulerConfig {
+        fast_path: false,
+        ..SchedulerConfig::default()
+    };
+    let mut sched = Scheduler::new(config, 1);
+    sched.attach(&mut plugins_only);
+    let owner = replica_set(&mut plugins_only);
+    pods(&mut plugins_only, 12, Some(&owner));
+    sched.schedule_pending(&mut plugins_only, Time::ZERO, &mut EventLog::counting());
+    assert_eq!(sched.stats().fast_path, 0);
+    assert_eq!(per_zone(&plugins_only), spread);
 }
 
 #[test]

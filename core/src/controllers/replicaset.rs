@@ -93,7 +93,13 @@ fn sync_replica_set(ctx: &mut Ctx<'_>, rs_key: Key<ReplicaSet>) {
 /// `ClaimPods`: the pods this ReplicaSet owns after adopting and releasing.
 fn claim_pods(ctx: &mut Ctx<'_>, rs: &RsView) -> Vec<Key<Pod>> {
     let ns = rs.meta.namespace;
-    let mut candidates = ctx.store.select_pods(ns, &rs.selector);
+    // Pods owned by another controller are never claimed, so without orphans in the
+    // namespace the owned pods are every candidate.
+    let mut candidates = if ctx.store.has_orphan_pods(ns) {
+        ctx.store.select_pods(ns, &rs.selector)
+    } else {
+        Vec::new()
+    };
     for dep in ctx.store.dependents(rs.meta.uid) {
         if let Some(k) = typed_key::<Pod>(*dep) {
             candidates.push(k);

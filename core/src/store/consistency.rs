@@ -4,6 +4,7 @@
 use super::{Key, ObjectKey, Store, Stored, object_key};
 use crate::api::*;
 use crate::collections::FxMap;
+use crate::intern::Symbol;
 use crate::labels::index::LinearLabelIndex;
 use crate::labels::reverse::LinearReverseIndex;
 use crate::labels::{Labels, Selector};
@@ -102,6 +103,19 @@ impl Store {
         scanned.sort();
         if indexed != scanned {
             problems.push("owner -> dependents index differs from the owner references".into());
+        }
+        let mut orphans: FxMap<Symbol, u32> = FxMap::default();
+        for (_, pod) in self.iter::<Pod>() {
+            if pod.metadata.controller_ref().is_none() {
+                *orphans.entry(pod.metadata.namespace).or_default() += 1;
+            }
+        }
+        let mut a: Vec<(Symbol, u32)> = self.indexes.orphan_pods.iter().map(|(n, c)| (*n, *c)).collect();
+        let mut b: Vec<(Symbol, u32)> = orphans.into_iter().collect();
+        a.sort_by(|x, y| x.0.cmp_str(y.0));
+        b.sort_by(|x, y| x.0.cmp_str(y.0));
+        if a != b {
+            problems.push(format!("orphan pods per namespace: indexed {a:?}, scanned {b:?}"));
         }
         let mut a: Vec<_> = self.indexes.uids.iter().map(|(u, k)| (*u, *k)).collect();
         let mut b: Vec<_> = uids.into_iter().collect();

@@ -30,6 +30,8 @@ pub struct IndexView<'a> {
     pub node: Option<Symbol>,
     /// The pod selector, for kinds that select pods.
     pub selector: Option<Cow<'a, Selector>>,
+    /// Whether no owner reference is a controller's.
+    pub orphan: bool,
 }
 
 /// The kinds with a label index, and their slot in [`Indexes::labels`].
@@ -51,6 +53,9 @@ pub struct Indexes {
     pub(super) dependents: FxMap<Uid, Vec<ObjectKey>>,
     pub(super) uids: FxMap<Uid, ObjectKey>,
     pub(super) selectors: FxMap<(Kind, Symbol), ReverseIndex>,
+    /// Pods without a controller per namespace: when a namespace has none, a controller's
+    /// claim needs only the pods it already owns (no orphan to adopt).
+    pub(super) orphan_pods: FxMap<Symbol, u32>,
 }
 
 impl Indexes {
@@ -117,6 +122,18 @@ impl Indexes {
             }
         }
         if key.kind == Kind::Pod {
+            // Orphans per namespace.
+            let (was, is) = (old.filter(|o| o.orphan), new.filter(|n| n.orphan));
+            if let Some(o) = was {
+                let n = self.orphan_pods.entry(o.namespace).or_default();
+                *n -= 1;
+                if *n == 0 {
+                    self.orphan_pods.remove(&o.namespace);
+                }
+            }
+            if let Some(n) = is {
+                *self.orphan_pods.entry(n.namespace).or_default() += 1;
+            }
             // Node -> pods.
             let pod_key = Key::<Pod>::new(key.index, key.generation);
             let (old_node, new_node) = (old.and_then(|o| o.node), new.and_then(|n| n.node));

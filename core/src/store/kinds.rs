@@ -89,6 +89,7 @@ pub(super) fn view<T: Indexed>(obj: &T) -> IndexView<'_> {
         labels: obj.indexed_labels(),
         node: obj.bound_node(),
         selector: obj.pod_selector(),
+        orphan: meta.controller_ref().is_none(),
     }
 }
 

@@ -216,6 +216,11 @@ impl Store {
         dispatch_kind!(key.kind, go(self, key))
     }
 
+    /// Whether `namespace` has a pod without a controller (one a controller could adopt).
+    pub fn has_orphan_pods(&self, namespace: Symbol) -> bool {
+        self.indexes.orphan_pods.contains_key(&namespace)
+    }
+
     /// The objects whose owner references name `uid`, in no particular order.
     pub fn dependents(&self, uid: Uid) -> &[ObjectKey] {
         self.indexes.dependents.get(&uid).map_or(&[], Vec::as_slice)

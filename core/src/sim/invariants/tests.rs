@@ -239,6 +239,20 @@ fn index_that_disagrees_with_its_scan_is_reported() {
     assert!(found[0].detail.contains("node -> pods"), "{}", found[0]);
 }
 
+#[test]
+fn orphan_count_that_disagrees_with_its_scan_is_reported() {
+    let mut store = store_with_node("1");
+    pod(&mut store, "a", "100m");
+    assert!(
+        check(&store, Time::ZERO).is_empty(),
+        "a bare pod is counted as an orphan"
+    );
+    store.corrupt_orphan_index(Symbol::DEFAULT);
+    let found = check(&store, Time::ZERO);
+    assert_eq!(names(&found), ["index-consistency"]);
+    assert!(found[0].detail.contains("orphan pods"), "{}", found[0]);
+}
+
 fn owned_pods(store: &mut Store, owner: &ObjectMeta, kind: Kind, labels: &[(&str, &str)], n: usize) {
     for _ in 0..n {
         let mut p = build::pod("").labels(labels).build();
