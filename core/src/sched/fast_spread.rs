@@ -307,7 +307,7 @@ impl SpreadScorer {
 /// `x.round() as i64` for a finite `x >= 0` (half away from zero), without the libm call:
 /// the truncation is exact, and so is `x - t` (`t <= x < t + 1`).
 fn round_non_negative(x: f64) -> i64 {
-    debug_assert!(x >= 0.0 && x < 9.0e15);
+    debug_assert!((0.0..9.0e15).contains(&x));
     let t = x as i64;
     t + i64::from(x - t as f64 >= 0.5)
 }
