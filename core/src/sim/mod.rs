@@ -90,6 +90,8 @@ pub struct Simulation {
     /// Violations found while checking invariants after every step.
     violations: Vec<invariants::Violation>,
     checks: u64,
+    /// The rolling-update bounds, judged over the run.
+    rollouts: invariants::RolloutBounds,
     last_write: Time,
 }
 
@@ -125,6 +127,7 @@ impl Simulation {
             seed,
             violations: Vec::new(),
             checks: 0,
+            rollouts: invariants::RolloutBounds::new(),
             last_write: Time::ZERO,
             config: config.clone(),
         };
@@ -441,7 +444,7 @@ impl Simulation {
         };
         self.violations.extend(found);
         if self.config.check_rollouts {
-            let found = invariants::check_rollouts(&self.store, self.now);
+            let found = self.rollouts.check(&self.store, self.now);
             self.violations.extend(found);
         }
     }
