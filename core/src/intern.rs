@@ -11,6 +11,7 @@
 //! outcome may depend on them. Order-sensitive code compares [`Symbol::as_str`]
 //! (see [`Symbol::cmp_str`]); symbol equality is always exact.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::{LazyLock, RwLock};
@@ -93,7 +94,19 @@ impl Symbol {
 
     /// The interned string.
     pub fn as_str(self) -> &'static str {
-        INTERNER.read().expect("interner lock").strings[self.index()]
+        let i = self.index();
+        // Strings are interned rarely and read constantly: each thread reads
+        // its own copy of the table and takes the lock only to catch up.
+        LOCAL_STRINGS.with(|local| {
+            if let Some(s) = local.borrow().get(i) {
+                return *s;
+            }
+            let global = INTERNER.read().expect("interner lock");
+            let mut local = local.borrow_mut();
+            let have = local.len();
+            local.extend_from_slice(&global.strings[have..]);
+            local[i]
+        })
     }
 
     /// Whether this is the empty string.
@@ -125,6 +138,11 @@ impl Interner {
         self.ids.insert(s, sym);
         sym
     }
+}
+
+thread_local! {
+    /// This thread's copy of a prefix of `INTERNER.strings` (which only grows).
+    static LOCAL_STRINGS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
 }
 
 static INTERNER: LazyLock<RwLock<Interner>> = LazyLock::new(|| {

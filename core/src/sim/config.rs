@@ -149,7 +149,8 @@ pub struct SimConfig {
     pub audit_scheduling: bool,
     /// Leave the index-versus-scan comparison, the costliest check, out of
     /// the checks after every step (call [`Simulation::check_indexes`]
-    /// yourself, as the fuzz harnesses do after every operation).
+    /// yourself, as the fuzz harnesses do every few operations and at the
+    /// end).
     ///
     /// [`Simulation::check_indexes`]: super::Simulation::check_indexes
     pub skip_index_checks: bool,

@@ -17,16 +17,20 @@ pub fn hash_change(h: &mut Fnv, store: &Store, change: &Change, now: Time) {
     let meta = match &change.op {
         ChangeOp::Deleted(obj) => {
             h.write(b"D");
-            Some(obj.metadata().clone())
+            Some(obj.metadata())
         }
         op => {
             h.write(if matches!(op, ChangeOp::Added) { b"A" } else { b"M" });
-            store.metadata_of(change.key).cloned()
+            store.metadata_of(change.key)
         }
     };
     let Some(meta) = meta else { return };
     h.write(meta.namespace.as_str().as_bytes());
-    h.write(meta.name.to_string().as_bytes());
+    let mut name = [0u8; 512];
+    match meta.name.text(&mut name) {
+        Some(bytes) => h.write(bytes),
+        None => h.write(meta.name.to_string().as_bytes()),
+    }
     h.write_u64(meta.generation as u64);
     if matches!(change.op, ChangeOp::Deleted(_)) {
         return;

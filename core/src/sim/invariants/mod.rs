@@ -114,7 +114,10 @@ fn check_node_capacity(store: &Store, push: &mut impl FnMut(&'static str, String
     let mut nodes: Vec<(Symbol, (crate::api::ResourceList, i64))> = used.into_iter().collect();
     nodes.sort_by(|a, b| a.0.cmp_str(b.0));
     for (name, (requests, count)) in nodes {
-        let Some(node) = store.get_named::<Node>("", name.as_str()) else {
+        let node = store
+            .lookup_name::<Node>(Symbol::EMPTY, &crate::api::name::Name::from_symbol(name))
+            .and_then(|k| store.get(k));
+        let Some(node) = node else {
             push(
                 "pod-on-missing-node",
                 format!("{count} pod(s) bound to node {name}, which does not exist"),
@@ -162,8 +165,11 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
                 );
             }
             // Follow controller refs; a chain longer than the object count is a cycle.
+            if meta.controller_ref().is_none() {
+                continue;
+            }
             let mut seen = vec![meta.uid];
-            let mut current = meta.clone();
+            let mut current = meta;
             while let Some(r) = current.controller_ref() {
                 if seen.contains(&r.uid) {
                     push(
@@ -180,7 +186,7 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
                 }
                 seen.push(r.uid);
                 match store.key_of_uid(r.uid).and_then(|k| store.metadata_of(k)) {
-                    Some(m) => current = m.clone(),
+                    Some(m) => current = m,
                     None => break,
                 }
             }

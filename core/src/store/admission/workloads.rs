@@ -65,6 +65,12 @@ impl Admit for ReplicaSet {
     }
 
     fn validate_update(&self, old: &Self, adm: &Admission<'_>) -> Vec<FieldError> {
+        // A write that leaves the spec alone (the controllers' status
+        // updates, most of them) cannot make it invalid: it was validated
+        // when it was written.
+        if !self.spec_changed(old) {
+            return Vec::new();
+        }
         let mut errs = self.validate(adm);
         errs.extend(selector_immutable(
             &self.spec.selector,
@@ -203,6 +209,12 @@ impl Admit for Deployment {
     }
 
     fn validate_update(&self, old: &Self, adm: &Admission<'_>) -> Vec<FieldError> {
+        // A write that leaves the spec alone (the controllers' status
+        // updates, most of them) cannot make it invalid: it was validated
+        // when it was written.
+        if !self.spec_changed(old) {
+            return Vec::new();
+        }
         let mut errs = self.validate(adm);
         errs.extend(selector_immutable(
             &self.spec.selector,
