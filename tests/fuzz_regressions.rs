@@ -110,3 +110,22 @@ fn starved_rolling_update_is_judged_only_with_capacity() {
     let path = fuzz_dir().join("regressions/controller_ops/starved-rollout-adopted-replicaset");
     replay("controller_ops", &path);
 }
+
+// controller_ops found a pod that never started: its node failed while it was
+// starting and the recovered kubelet had dropped the steps that came due
+// meanwhile (core bug, fixed in kubelet/mod.rs; see also tests/lifecycle.rs).
+#[test]
+fn pod_starting_on_a_failed_node_starts_after_recovery() {
+    let path = fuzz_dir().join("regressions/controller_ops/pod-start-lost-while-node-down");
+    replay("controller_ops", &path);
+}
+
+// controller_ops reported the availability floor broken where Kubernetes'
+// controller breaks it too (a scale-down decided on a ReplicaSet status that
+// trailed its pods); the floor is now armed once the controller has seen the
+// Deployment available (checker refinement, core/src/sim/invariants/rollouts.rs).
+#[test]
+fn availability_floor_waits_for_the_controller_to_see_the_deployment_available() {
+    let path = fuzz_dir().join("regressions/controller_ops/availability-floor-before-status-caught-up");
+    replay("controller_ops", &path);
+}

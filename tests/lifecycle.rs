@@ -85,6 +85,40 @@ fn failed_node_is_tainted_and_its_pods_are_replaced_after_the_default_toleration
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
 
+// Found by controller_ops (pod-start-lost-while-node-down): the kubelet
+// dropped the steps that came due while its node was down, so a pod that was
+// starting when the node failed stayed ContainerCreating forever after it
+// recovered.
+#[test]
+fn pod_starting_when_its_node_fails_starts_once_the_node_recovers() {
+    let mut sim = sim(KubeletModel::default(), 1);
+    sim.store_mut()
+        .create(build::node("n0", "2", "8Gi").build())
+        .unwrap();
+    sim.store_mut().create(build::pod("p").build()).unwrap();
+    sim.run_for(100);
+    let pod = |sim: &Simulation| sim.store().get_named::<Pod>("default", "p").unwrap().clone();
+    assert!(
+        pod(&sim).node_name.is_some() && !pod(&sim).is_ready(),
+        "bound, starting (1 s)"
+    );
+    sim.fail_node("n0").unwrap();
+    sim.run_for(10_000);
+    assert_eq!(
+        pod(&sim).status.phase,
+        PodPhase::Pending,
+        "a stopped kubelet starts nothing"
+    );
+    sim.recover_node("n0").unwrap();
+    sim.run_for(0);
+    assert_eq!(pod(&sim).status.phase, PodPhase::Running);
+    assert!(
+        pod(&sim).is_ready(),
+        "the recovered kubelet finishes the start it missed"
+    );
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}
+
 #[test]
 fn crashing_container_restarts_with_crash_loop_back_off() {
     let model = KubeletModel {

@@ -22,18 +22,29 @@ impl FieldPath {
         if self.0.is_empty() {
             FieldPath(name.to_owned())
         } else {
-            FieldPath(format!("{}.{}", self.0, name))
+            self.joined(".", name, "")
         }
     }
 
     /// The path of a list element: `containers` -> `containers[2]`.
     pub fn index(&self, i: usize) -> FieldPath {
-        FieldPath(format!("{}[{}]", self.0, i))
+        self.joined("[", &i.to_string(), "]")
     }
 
     /// The path of a map entry: `labels` -> `labels[app]`.
     pub fn key(&self, k: &str) -> FieldPath {
-        FieldPath(format!("{}[{}]", self.0, k))
+        self.joined("[", k, "]")
+    }
+
+    /// This path, then `open`, `part` and `close` (admission builds a path
+    /// for every field it visits, so this avoids the formatting machinery).
+    fn joined(&self, open: &str, part: &str, close: &str) -> FieldPath {
+        let mut s = String::with_capacity(self.0.len() + open.len() + part.len() + close.len());
+        s.push_str(&self.0);
+        s.push_str(open);
+        s.push_str(part);
+        s.push_str(close);
+        FieldPath(s)
     }
 
     /// The path as text.

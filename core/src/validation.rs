@@ -92,10 +92,9 @@ fn matches_qualified_name_part(s: &[u8]) -> bool {
 /// subdomain prefix and `/`, then a name part of at most 63 characters.
 pub fn qualified_name(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    let parts: Vec<&str> = s.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    let name = match s.split_once('/') {
+        None => s,
+        Some((prefix, name)) if !name.contains('/') => {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_owned());
             } else {
@@ -103,9 +102,9 @@ pub fn qualified_name(s: &str) -> Vec<String> {
                     errs.push(format!("prefix part {msg}"));
                 }
             }
-            *name
+            name
         }
-        _ => {
+        Some(_) => {
             errs.push(QUALIFIED_NAME_WHOLE_FMT.to_owned());
             return errs;
         }

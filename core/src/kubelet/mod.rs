@@ -7,8 +7,9 @@
 //! restart per `restartPolicy` with CrashLoopBackOff (10 s doubling to
 //! 5 min). A graceful deletion ends after the termination latency (capped
 //! by the grace period) with the pod's removal. A failed node's kubelet
-//! does nothing until the node recovers. All durations come from
-//! [`KubeletModel`] distributions drawn from the kubelet's seeded RNG stream.
+//! does nothing until the node recovers, then does what came due meanwhile.
+//! All durations come from [`KubeletModel`] distributions drawn from the
+//! kubelet's seeded RNG stream.
 
 mod config_refs;
 mod lifecycle;
@@ -46,6 +47,9 @@ pub struct Kubelet {
     rng: Rng,
     work: Vec<Work>,
     down: FxSet<Symbol>,
+    /// Steps that came due while their node was down, per node in the order
+    /// they came due: the recovered kubelet performs them.
+    paused: FxMap<Symbol, Vec<(Key<Pod>, Uid, PodStep)>>,
     terminating: FxSet<Uid>,
     node_index: FxMap<Symbol, u32>,
     next_ip: FxMap<Symbol, u32>,
@@ -59,6 +63,7 @@ impl Kubelet {
             rng,
             work: Vec::new(),
             down: FxSet::default(),
+            paused: FxMap::default(),
             terminating: FxSet::default(),
             node_index: FxMap::default(),
             next_ip: FxMap::default(),
@@ -142,7 +147,12 @@ impl Kubelet {
         now: Time,
     ) {
         let Some(p) = store.get(pod) else { return };
-        if p.metadata.uid != uid || p.node_name.is_some_and(|n| self.down.contains(&n)) {
+        if p.metadata.uid != uid {
+            return;
+        }
+        if let Some(node) = p.node_name.filter(|n| self.down.contains(n)) {
+            // A stopped kubelet does nothing, but the work stays to do.
+            self.paused.entry(node).or_default().push((pod, uid, step));
             return;
         }
         lifecycle::step(self, store, timers, pod, step, now);
@@ -153,10 +163,19 @@ impl Kubelet {
         self.down.insert(node);
     }
 
-    /// Restarts `node`'s kubelet; it resumes its pods at `now`.
+    /// Restarts `node`'s kubelet; it resumes its pods at `now`: accepts the
+    /// pods bound while it was down, restarts the graceful deletions, and
+    /// performs the steps that came due meanwhile (a pod that was starting
+    /// starts, one that was waiting for readiness becomes Ready).
     pub fn recover_node(&mut self, store: &mut Store, timers: &mut Timers, node: Symbol, now: Time) {
         if !self.down.remove(&node) {
             return;
+        }
+        for (pod, uid, step) in self.paused.remove(&node).unwrap_or_default() {
+            // Deletions start over below.
+            if step != PodStep::Terminated {
+                timers.set(now, Timer::Pod { pod, uid, step });
+            }
         }
         let pods: Vec<Key<Pod>> = store.pods_on_node(node).to_vec();
         for k in pods {

@@ -137,8 +137,11 @@ pub struct SimConfig {
     pub keep_events: bool,
     /// Check the invariants after every step (slow; `loadgen --check`).
     pub check_invariants: bool,
-    /// Also check the rolling-update bounds after every step (valid only
-    /// while no pod fails, so off unless asked for).
+    /// Also check the rolling-update bounds after every step
+    /// ([`RolloutBounds`]; valid only while no pod fails, so off unless
+    /// asked for).
+    ///
+    /// [`RolloutBounds`]: super::invariants::RolloutBounds
     pub check_rollouts: bool,
     /// Check each binding and each unschedulable verdict as it is written
     /// (cheap: the cost is per scheduling decision, not per step; implied
@@ -146,7 +149,8 @@ pub struct SimConfig {
     pub audit_scheduling: bool,
     /// Leave the index-versus-scan comparison, the costliest check, out of
     /// the checks after every step (call [`Simulation::check_indexes`]
-    /// yourself, as the fuzz harnesses do after every operation).
+    /// yourself, as the fuzz harnesses do every few operations and at the
+    /// end).
     ///
     /// [`Simulation::check_indexes`]: super::Simulation::check_indexes
     pub skip_index_checks: bool,

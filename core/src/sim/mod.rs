@@ -90,6 +90,10 @@ pub struct Simulation {
     /// Violations found while checking invariants after every step.
     violations: Vec<invariants::Violation>,
     checks: u64,
+    /// The store's resource version at the last [`Simulation::check`].
+    checked_rv: u64,
+    /// The rolling-update bounds, judged over the run.
+    rollouts: invariants::RolloutBounds,
     last_write: Time,
 }
 
@@ -125,6 +129,8 @@ impl Simulation {
             seed,
             violations: Vec::new(),
             checks: 0,
+            checked_rv: 0,
+            rollouts: invariants::RolloutBounds::new(),
             last_write: Time::ZERO,
             config: config.clone(),
         };
@@ -434,6 +440,7 @@ impl Simulation {
     pub fn check(&mut self) {
         self.collect_audits();
         self.checks += 1;
+        self.checked_rv = self.store.resource_version();
         let found = if self.config.skip_index_checks {
             invariants::check_objects(&self.store, self.now)
         } else {
@@ -441,9 +448,21 @@ impl Simulation {
         };
         self.violations.extend(found);
         if self.config.check_rollouts {
-            let found = invariants::check_rollouts(&self.store, self.now);
+            let found = self.rollouts.check(&self.store, self.now);
             self.violations.extend(found);
         }
+    }
+
+    /// [`Simulation::check`], unless the store has not changed since the
+    /// last check (after a run with `check_invariants`, the last round that
+    /// wrote was checked already); returns whether it checked.
+    pub fn check_if_changed(&mut self) -> bool {
+        if self.store.resource_version() == self.checked_rv {
+            self.collect_audits();
+            return false;
+        }
+        self.check();
+        true
     }
 
     /// Turns the rolling-update bound checks after every step on or off (a

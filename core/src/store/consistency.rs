@@ -7,7 +7,7 @@ use crate::collections::FxMap;
 use crate::intern::Symbol;
 use crate::labels::index::LinearLabelIndex;
 use crate::labels::reverse::LinearReverseIndex;
-use crate::labels::{Labels, Selector};
+use crate::labels::{Labels, Operator, Requirement, Selector};
 
 impl Store {
     /// Compares every index with a scan of the tables; returns one line per
@@ -187,8 +187,8 @@ impl Store {
                 k.as_str(),
                 v.as_str(),
             )])));
-            if let Ok(s) = Selector::parse(&format!("{k}!={v}")) {
-                selectors.push(s);
+            if let Ok(r) = Requirement::new(k.as_str(), Operator::NotEquals, &[v.as_str()]) {
+                selectors.push(Selector::from_requirements(vec![r]));
             }
         }
         let mut problems = Vec::new();

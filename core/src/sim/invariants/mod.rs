@@ -9,8 +9,10 @@
 //!   goes to an existing node that admits the pod and has room for it, each
 //!   unschedulable verdict is true (the pod fits on no node, by the brute
 //!   force in [`fit`]), both judged at the moment they are written;
-//! - [`check_rollouts`], during rolling updates while no pod fails: the
-//!   surge and availability bounds;
+//! - [`RolloutBounds`], during rolling updates while no pod fails: the
+//!   surge bound on every state, the availability floor from the moment
+//!   the controller has seen the Deployment available (judged over a run:
+//!   it keeps which floors are armed);
 //! - [`check_converged`], after a run to idle with no failure left: each
 //!   ReplicaSet owns `replicas` active pods, each Deployment's newest
 //!   ReplicaSet holds them all;
@@ -24,6 +26,7 @@
 mod converge;
 pub mod fit;
 pub mod kinds;
+mod rollouts;
 mod scheduling;
 #[cfg(test)]
 mod tests;
@@ -31,6 +34,7 @@ mod tests;
 mod tests_kinds;
 
 pub use converge::check_converged;
+pub use rollouts::RolloutBounds;
 pub use scheduling::{audit_pod_write, check_pending, check_preemptions, check_verdicts};
 
 use std::fmt;
@@ -110,7 +114,10 @@ fn check_node_capacity(store: &Store, push: &mut impl FnMut(&'static str, String
     let mut nodes: Vec<(Symbol, (crate::api::ResourceList, i64))> = used.into_iter().collect();
     nodes.sort_by(|a, b| a.0.cmp_str(b.0));
     for (name, (requests, count)) in nodes {
-        let Some(node) = store.get_named::<Node>("", name.as_str()) else {
+        let node = store
+            .lookup_name::<Node>(Symbol::EMPTY, &crate::api::name::Name::from_symbol(name))
+            .and_then(|k| store.get(k));
+        let Some(node) = node else {
             push(
                 "pod-on-missing-node",
                 format!("{count} pod(s) bound to node {name}, which does not exist"),
@@ -158,8 +165,11 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
                 );
             }
             // Follow controller refs; a chain longer than the object count is a cycle.
+            if meta.controller_ref().is_none() {
+                continue;
+            }
             let mut seen = vec![meta.uid];
-            let mut current = meta.clone();
+            let mut current = meta;
             while let Some(r) = current.controller_ref() {
                 if seen.contains(&r.uid) {
                     push(
@@ -176,7 +186,7 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
                 }
                 seen.push(r.uid);
                 match store.key_of_uid(r.uid).and_then(|k| store.metadata_of(k)) {
-                    Some(m) => current = m.clone(),
+                    Some(m) => current = m,
                     None => break,
                 }
             }
@@ -190,82 +200,4 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
     each::<StatefulSet>(store, push);
     each::<Job>(store, push);
     each::<CronJob>(store, push);
-}
-
-/// During rolling updates, while no pod fails: the sum of a Deployment's
-/// ReplicaSet sizes stays within `replicas + maxSurge`, and once the
-/// Deployment has been available (condition `Available=True`) its available
-/// pods stay at or above `replicas - maxUnavailable`. Skipped while a
-/// scale of the Deployment itself is being applied, and until the
-/// controller has observed the Deployment's latest generation.
-pub fn check_rollouts(store: &Store, now: Time) -> Vec<Violation> {
-    use crate::api::meta::{ConditionStatus, find_condition};
-    use crate::api::workloads::DeploymentStrategyType;
-    use crate::api::{Deployment, ReplicaSet};
-    use crate::controllers::deployment::util;
-    let mut out = Vec::new();
-    for (_, d) in store.iter::<Deployment>() {
-        // Until the controller has seen the latest spec, its status (the
-        // Available condition) and sizes answer for the previous one.
-        if d.spec.strategy.type_ != DeploymentStrategyType::RollingUpdate
-            || d.metadata.deletion_timestamp.is_some()
-            || d.status.observed_generation < d.metadata.generation
-        {
-            continue;
-        }
-        let rss: Vec<&ReplicaSet> = store
-            .dependents(d.metadata.uid)
-            .iter()
-            .filter_map(|k| crate::store::typed_key::<ReplicaSet>(*k))
-            .filter_map(|k| store.get(k))
-            .collect();
-        let scaling = rss.iter().any(|rs| {
-            rs.spec.replicas > 0
-                && util::int_annotation(&rs.metadata, util::DESIRED_REPLICAS)
-                    .is_some_and(|v| v != d.spec.replicas)
-        });
-        if scaling {
-            continue;
-        }
-        let total: i32 = rss.iter().map(|rs| rs.spec.replicas).sum();
-        let max_total = d.spec.replicas + util::max_surge(d);
-        if total > max_total {
-            out.push(Violation {
-                invariant: "rollout-surge",
-                detail: format!(
-                    "deployment {}/{}: replica sets sum to {total} > replicas + maxSurge = {max_total}",
-                    d.metadata.namespace, d.metadata.name
-                ),
-                at: now,
-            });
-        }
-        let was_available = find_condition(&d.status.conditions, "Available")
-            .is_some_and(|c| c.status == ConditionStatus::True);
-        if !was_available {
-            continue;
-        }
-        let min_available = d.spec.replicas - util::max_unavailable(d);
-        let available = rss
-            .iter()
-            .flat_map(|rs| {
-                store
-                    .dependents(rs.metadata.uid)
-                    .iter()
-                    .filter_map(|k| crate::store::typed_key::<Pod>(*k))
-            })
-            .filter_map(|k| store.get(k))
-            .filter(|p| p.is_active() && p.is_available(d.spec.min_ready_seconds, now))
-            .count() as i32;
-        if available < min_available {
-            out.push(Violation {
-                invariant: "rollout-availability",
-                detail: format!(
-                    "deployment {}/{}: {available} available pods < replicas - maxUnavailable = {min_available}",
-                    d.metadata.namespace, d.metadata.name
-                ),
-                at: now,
-            });
-        }
-    }
-    out
 }

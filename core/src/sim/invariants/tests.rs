@@ -324,7 +324,7 @@ fn deployment_whose_old_replicaset_keeps_pods_after_convergence_is_reported() {
 }
 
 #[test]
-fn rolling_update_beyond_surge_or_below_availability_is_reported() {
+fn rolling_update_beyond_surge_is_reported() {
     let mut store = Store::new(1);
     let d = build::deployment("web", 4)
         .labels(&[("app", "web")])
@@ -343,32 +343,142 @@ fn rolling_update_beyond_surge_or_below_availability_is_reported() {
         store.create(rs).unwrap();
     }
     store.update(d, |d| d.status.observed_generation = 1).unwrap();
-    assert!(check_rollouts(&store, Time::ZERO).is_empty(), "5 <= 4 + 1");
+    let mut bounds = RolloutBounds::new();
+    assert!(bounds.check(&store, Time::ZERO).is_empty(), "5 <= 4 + 1");
     let b = store.lookup::<ReplicaSet>("default", "web-b").unwrap();
     store.update(b, |r| r.spec.replicas = 3).unwrap();
-    assert_eq!(names(&check_rollouts(&store, Time::ZERO)), ["rollout-surge"]);
-    store.update(b, |r| r.spec.replicas = 2).unwrap();
-    store
-        .update(d, |d| {
-            d.status.conditions.push(Condition {
-                type_: Symbol::intern("Available"),
-                status: ConditionStatus::True,
-                last_transition_time: Time::ZERO,
-                last_update_time: None,
-                reason: Symbol::intern("MinimumReplicasAvailable"),
-                message: String::new(),
-            })
-        })
-        .unwrap();
-    assert_eq!(
-        names(&check_rollouts(&store, Time::ZERO)),
-        ["rollout-availability"],
-        "no pod is available, 3 must be"
-    );
+    assert_eq!(names(&bounds.check(&store, Time::ZERO)), ["rollout-surge"]);
     store.update(d, |d| d.spec.replicas = 6).unwrap();
     assert!(
-        check_rollouts(&store, Time::ZERO).is_empty(),
+        bounds.check(&store, Time::ZERO).is_empty(),
         "a spec the controller has not observed yet is not judged"
+    );
+}
+
+fn available_condition(status: bool) -> Condition {
+    Condition {
+        type_: Symbol::intern("Available"),
+        status: ConditionStatus::from_bool(status),
+        last_transition_time: Time::ZERO,
+        last_update_time: None,
+        reason: Symbol::intern("MinimumReplicasAvailable"),
+        message: String::new(),
+    }
+}
+
+/// A Deployment of 4 (maxUnavailable 1: at least 3 available) rolling from
+/// `web-a` (3 Ready pods) to `web-b` (2 pods not Ready yet). The statuses
+/// say what the controllers would write, except that `web-a`'s says
+/// `a_seen_available` of its pods are available. Returns the Deployment and
+/// `web-a`'s pods.
+fn rollout_in_progress(store: &mut Store, a_seen_available: i32) -> (Key<Deployment>, Vec<Key<Pod>>) {
+    let d = build::deployment("web", 4)
+        .labels(&[("app", "web")])
+        .rolling("1", "1")
+        .build();
+    let d: Key<Deployment> = store.create(d).unwrap();
+    let dmeta = store.get(d).unwrap().metadata.clone();
+    let mut a_pods = Vec::new();
+    for (name, image, replicas, ready, seen) in [
+        ("web-a", "v1", 3, true, a_seen_available),
+        ("web-b", "v2", 2, false, 0),
+    ] {
+        let mut rs: ReplicaSet = build::replica_set(name, replicas)
+            .labels(&[("app", "web")])
+            .image(image)
+            .build();
+        rs.metadata
+            .owner_references
+            .push(controller_ref(Kind::Deployment, &dmeta));
+        let rs = store.create(rs).unwrap();
+        let meta = store.get(rs).unwrap().metadata.clone();
+        for i in 0..replicas {
+            let mut p = build::pod(&format!("{name}-{i}"))
+                .labels(&[("app", "web")])
+                .build();
+            p.metadata
+                .owner_references
+                .push(controller_ref(Kind::ReplicaSet, &meta));
+            let p = store.create(p).unwrap();
+            store
+                .update(p, |p| {
+                    p.status.conditions.ready = Some(PodCondition::new(ready, Time::ZERO))
+                })
+                .unwrap();
+            if ready {
+                a_pods.push(p);
+            }
+        }
+        store
+            .update(rs, |r| {
+                r.status.replicas = replicas;
+                r.status.ready_replicas = seen;
+                r.status.available_replicas = seen;
+                r.status.observed_generation = r.metadata.generation;
+            })
+            .unwrap();
+    }
+    store
+        .update(d, |d| {
+            d.status.observed_generation = d.metadata.generation;
+            d.status.available_replicas = a_seen_available;
+            d.status.conditions.push(available_condition(true));
+        })
+        .unwrap();
+    (d, a_pods)
+}
+
+#[test]
+fn rolling_update_below_availability_is_reported_once_the_controller_saw_it_available() {
+    let mut store = Store::new(1);
+    let (d, a_pods) = rollout_in_progress(&mut store, 3);
+    let uid = store.get(d).unwrap().metadata.uid;
+    let mut bounds = RolloutBounds::new();
+    assert!(
+        bounds.check(&store, Time::ZERO).is_empty(),
+        "3 available >= 4 - 1"
+    );
+    assert!(
+        bounds.is_armed(uid),
+        "every status agrees with the pods and says Available"
+    );
+    store
+        .delete(a_pods[0], crate::store::DeleteOptions::default())
+        .unwrap();
+    assert_eq!(
+        names(&bounds.check(&store, Time::ZERO)),
+        ["rollout-availability"],
+        "2 available < 3, whatever the statuses say now"
+    );
+    // A new size is a new floor, armed again only once it is seen.
+    store.update(d, |d| d.spec.replicas = 6).unwrap();
+    store
+        .update(d, |d| d.status.observed_generation = d.metadata.generation)
+        .unwrap();
+    assert!(bounds.check(&store, Time::ZERO).is_empty());
+    assert!(
+        !bounds.is_armed(uid),
+        "web-a's status still counts the deleted pod"
+    );
+}
+
+#[test]
+fn availability_floor_is_not_judged_before_the_controller_saw_it() {
+    // The state Kubernetes' controller can produce too: web-a's pods became
+    // Ready in the instant of a template change, its status still says
+    // none is available, so the controller scaled it down as unhealthy.
+    let mut store = Store::new(1);
+    let (d, a_pods) = rollout_in_progress(&mut store, 0);
+    let uid = store.get(d).unwrap().metadata.uid;
+    let mut bounds = RolloutBounds::new();
+    assert!(bounds.check(&store, Time::ZERO).is_empty());
+    assert!(!bounds.is_armed(uid), "web-a's status trails its pods");
+    store
+        .delete(a_pods[0], crate::store::DeleteOptions::default())
+        .unwrap();
+    assert!(
+        bounds.check(&store, Time::ZERO).is_empty(),
+        "a Deployment never seen available has no floor yet"
     );
 }
 

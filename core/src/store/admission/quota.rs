@@ -131,24 +131,52 @@ fn add(list: &mut ResourceList, name: &str, v: i64) {
     list.set(k, list.get_or_zero(k).saturating_add(v));
 }
 
+fn add_symbol(list: &mut ResourceList, k: Symbol, v: i64) {
+    list.set(k, list.get_or_zero(k).saturating_add(v));
+}
+
+/// The quota names used for every pod, interned once: `pods`,
+/// `requests.<r>` and `limits.<r>` of the three standard resources, and
+/// `count/<plural>[.<group>]` of every kind.
+struct QuotaNames {
+    pods: Symbol,
+    /// (resource, `requests.<resource>`, `limits.<resource>`).
+    standard: [(Symbol, Symbol, Symbol); 3],
+    count: Vec<(Kind, Symbol)>,
+}
+
+static QUOTA_NAMES: std::sync::LazyLock<QuotaNames> = std::sync::LazyLock::new(|| QuotaNames {
+    pods: Symbol::PODS,
+    standard: [Symbol::CPU, Symbol::MEMORY, Symbol::EPHEMERAL_STORAGE].map(|r| {
+        (
+            r,
+            Symbol::intern(&format!("requests.{r}")),
+            Symbol::intern(&format!("limits.{r}")),
+        )
+    }),
+    count: Kind::ALL
+        .iter()
+        .map(|k| (*k, Symbol::intern(&k.count_resource())))
+        .collect(),
+});
+
 /// `podComputeUsageHelper`: quota names of a request and limit list.
 fn compute_usage(requests: &ResourceList, limits: &ResourceList, out: &mut ResourceList) {
+    let names = &*QUOTA_NAMES;
     for (k, v) in requests.iter() {
+        if let Some((_, req, _)) = names.standard.iter().find(|s| s.0 == k) {
+            add_symbol(out, k, v);
+            add_symbol(out, *req, v);
+            continue;
+        }
         let n = k.as_str();
-        match n {
-            "cpu" | "memory" | "ephemeral-storage" => {
-                add(out, n, v);
-                add(out, &format!("requests.{n}"), v);
-            }
-            _ if n.starts_with("hugepages-") => add(out, &format!("requests.{n}"), v),
-            _ if n.contains('/') && !n.starts_with("kubernetes.io/") => add(out, &format!("requests.{n}"), v),
-            _ => {}
+        if n.starts_with("hugepages-") || n.contains('/') && !n.starts_with("kubernetes.io/") {
+            add(out, &format!("requests.{n}"), v);
         }
     }
     for (k, v) in limits.iter() {
-        let n = k.as_str();
-        if matches!(n, "cpu" | "memory" | "ephemeral-storage") {
-            add(out, &format!("limits.{n}"), v);
+        if let Some((_, _, lim)) = names.standard.iter().find(|s| s.0 == k) {
+            add_symbol(out, *lim, v);
         }
     }
 }
@@ -183,9 +211,13 @@ fn scopes_match(quota: &ResourceQuota, pod: Option<&Pod>) -> bool {
 /// What one object uses, by quota resource name.
 pub fn usage(obj: &dyn Any, kind: Kind) -> ResourceList {
     let mut out = ResourceList::new();
-    add(&mut out, &kind.count_resource(), 1);
+    let names = &*QUOTA_NAMES;
+    match names.count.iter().find(|(k, _)| *k == kind) {
+        Some((_, count)) => add_symbol(&mut out, *count, 1),
+        None => add(&mut out, &kind.count_resource(), 1),
+    }
     if let Some(pod) = obj.downcast_ref::<Pod>() {
-        add(&mut out, "pods", 1);
+        add_symbol(&mut out, names.pods, 1);
         let derived;
         let d = if pod.spec.derived.computed {
             &pod.spec.derived
