@@ -533,3 +533,39 @@ fn revision_history_limit_keeps_only_that_many_old_replica_sets() {
         .collect();
     assert_eq!(revs, vec![3, 4, 5]);
 }
+
+#[test]
+fn a_recreated_deployment_adopts_the_replica_set_its_predecessor_orphaned() {
+    let mut sim = sim_with(ready_after(0), ControllerDelays::default(), 1);
+    let key = sim.store_mut().create(apache(3)).unwrap();
+    sim.run_until_idle();
+    let pods: Vec<String> = sim
+        .store()
+        .iter::<Pod>()
+        .map(|(_, p)| p.metadata.name.to_string())
+        .collect();
+    assert_eq!(pods.len(), 3);
+    sim.store_mut()
+        .delete(
+            key,
+            kubesim::store::DeleteOptions::propagation(kubesim::store::Propagation::Orphan),
+        )
+        .unwrap();
+    sim.run_until_idle();
+    let orphaned = replica_sets(sim.store());
+    assert_eq!(orphaned.len(), 1, "the ReplicaSet stays");
+    assert!(orphaned[0].metadata.controller_ref().is_none(), "released");
+    let again = sim.store_mut().create(apache(3)).unwrap();
+    sim.run_until_idle();
+    let uid = sim.store().get(again).unwrap().metadata.uid;
+    let rss = replica_sets(sim.store());
+    assert_eq!(rss.len(), 1, "adopted, not replaced");
+    assert_eq!(rss[0].metadata.controller_ref().map(|r| r.uid), Some(uid));
+    let after: Vec<String> = sim
+        .store()
+        .iter::<Pod>()
+        .map(|(_, p)| p.metadata.name.to_string())
+        .collect();
+    assert_eq!(after, pods, "the same pods keep running");
+    assert_clean(&sim);
+}

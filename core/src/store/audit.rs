@@ -83,6 +83,6 @@ impl Store {
     #[doc(hidden)]
     #[cfg(any(test, feature = "testing"))]
     pub fn corrupt_orphan_index(&mut self, namespace: crate::intern::Symbol) {
-        self.indexes.orphan_pods.remove(&namespace);
+        self.indexes.orphans.remove(&(crate::api::Kind::Pod, namespace));
     }
 }

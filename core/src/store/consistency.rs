@@ -104,18 +104,30 @@ impl Store {
         if indexed != scanned {
             problems.push("owner -> dependents index differs from the owner references".into());
         }
-        let mut orphans: FxMap<Symbol, u32> = FxMap::default();
+        let mut orphans: FxMap<(Kind, Symbol), u32> = FxMap::default();
         for (_, pod) in self.iter::<Pod>() {
             if pod.metadata.controller_ref().is_none() {
-                *orphans.entry(pod.metadata.namespace).or_default() += 1;
+                *orphans.entry((Kind::Pod, pod.metadata.namespace)).or_default() += 1;
             }
         }
-        let mut a: Vec<(Symbol, u32)> = self.indexes.orphan_pods.iter().map(|(n, c)| (*n, *c)).collect();
-        let mut b: Vec<(Symbol, u32)> = orphans.into_iter().collect();
-        a.sort_by(|x, y| x.0.cmp_str(y.0));
-        b.sort_by(|x, y| x.0.cmp_str(y.0));
+        for (_, rs) in self.iter::<ReplicaSet>() {
+            if rs.metadata.controller_ref().is_none() {
+                *orphans
+                    .entry((Kind::ReplicaSet, rs.metadata.namespace))
+                    .or_default() += 1;
+            }
+        }
+        let order = |x: &((Kind, Symbol), u32), y: &((Kind, Symbol), u32)| {
+            (x.0.0 as u8).cmp(&(y.0.0 as u8)).then(x.0.1.cmp_str(y.0.1))
+        };
+        let mut a: Vec<((Kind, Symbol), u32)> = self.indexes.orphans.iter().map(|(k, c)| (*k, *c)).collect();
+        let mut b: Vec<((Kind, Symbol), u32)> = orphans.into_iter().collect();
+        a.sort_by(order);
+        b.sort_by(order);
         if a != b {
-            problems.push(format!("orphan pods per namespace: indexed {a:?}, scanned {b:?}"));
+            problems.push(format!(
+                "orphan pods and ReplicaSets per namespace: indexed {a:?}, scanned {b:?}"
+            ));
         }
         let mut a: Vec<_> = self.indexes.uids.iter().map(|(u, k)| (*u, *k)).collect();
         let mut b: Vec<_> = uids.into_iter().collect();

@@ -53,9 +53,9 @@ pub struct Indexes {
     pub(super) dependents: FxMap<Uid, Vec<ObjectKey>>,
     pub(super) uids: FxMap<Uid, ObjectKey>,
     pub(super) selectors: FxMap<(Kind, Symbol), ReverseIndex>,
-    /// Pods without a controller per namespace: when a namespace has none, a controller's
-    /// claim needs only the pods it already owns (no orphan to adopt).
-    pub(super) orphan_pods: FxMap<Symbol, u32>,
+    /// Pods and ReplicaSets without a controller per (kind, namespace): when a namespace has
+    /// none, a controller's claim needs only what it already owns (no orphan to adopt).
+    pub(super) orphans: FxMap<(Kind, Symbol), u32>,
 }
 
 impl Indexes {
@@ -121,19 +121,21 @@ impl Indexes {
                 }
             }
         }
-        if key.kind == Kind::Pod {
-            // Orphans per namespace.
+        if matches!(key.kind, Kind::Pod | Kind::ReplicaSet) {
+            // Orphans per (kind, namespace).
             let (was, is) = (old.filter(|o| o.orphan), new.filter(|n| n.orphan));
             if let Some(o) = was {
-                let n = self.orphan_pods.entry(o.namespace).or_default();
+                let n = self.orphans.entry((key.kind, o.namespace)).or_default();
                 *n -= 1;
                 if *n == 0 {
-                    self.orphan_pods.remove(&o.namespace);
+                    self.orphans.remove(&(key.kind, o.namespace));
                 }
             }
             if let Some(n) = is {
-                *self.orphan_pods.entry(n.namespace).or_default() += 1;
+                *self.orphans.entry((key.kind, n.namespace)).or_default() += 1;
             }
+        }
+        if key.kind == Kind::Pod {
             // Node -> pods.
             let pod_key = Key::<Pod>::new(key.index, key.generation);
             let (old_node, new_node) = (old.and_then(|o| o.node), new.and_then(|n| n.node));

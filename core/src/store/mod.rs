@@ -218,7 +218,13 @@ impl Store {
 
     /// Whether `namespace` has a pod without a controller (one a controller could adopt).
     pub fn has_orphan_pods(&self, namespace: Symbol) -> bool {
-        self.indexes.orphan_pods.contains_key(&namespace)
+        self.indexes.orphans.contains_key(&(Kind::Pod, namespace))
+    }
+
+    /// Whether `namespace` has a ReplicaSet without a controller (one a Deployment could
+    /// adopt).
+    pub fn has_orphan_replica_sets(&self, namespace: Symbol) -> bool {
+        self.indexes.orphans.contains_key(&(Kind::ReplicaSet, namespace))
     }
 
     /// The objects whose owner references name `uid`, in no particular order.

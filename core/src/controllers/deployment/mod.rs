@@ -140,7 +140,13 @@ fn claim_replica_sets(ctx: &mut Ctx<'_>, key: Key<Deployment>, d: &Deployment) -
     let uid = d.metadata.uid;
     // Candidates through the indexes: ReplicaSets the selector matches (label
     // index) and those this Deployment owns (owner index), in key order.
-    let mut candidates: Vec<Key<ReplicaSet>> = ctx.store.select::<ReplicaSet>(ns, &selector);
+    // ReplicaSets another controller owns are never claimed, so without orphans in the
+    // namespace the owned ones are every candidate.
+    let mut candidates: Vec<Key<ReplicaSet>> = if ctx.store.has_orphan_replica_sets(ns) {
+        ctx.store.select::<ReplicaSet>(ns, &selector)
+    } else {
+        Vec::new()
+    };
     candidates.extend(
         ctx.store
             .dependents(uid)
