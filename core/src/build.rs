@@ -332,3 +332,21 @@ impl DeploymentBuilder {
         }
     }
 }
+
+/// A ClusterIP Service `name` in `default` selecting `selector`, with one TCP port 80 (the
+/// smallest valid Service, for tests and benches).
+pub fn service(name: &str, selector: Labels) -> crate::api::Service {
+    let mut svc = crate::api::Service {
+        metadata: ObjectMeta::named("default", name),
+        ..crate::api::Service::default()
+    };
+    svc.spec.selector = Some(selector);
+    svc.spec.ports = vec![crate::api::service::ServicePort {
+        name: None,
+        protocol: Default::default(),
+        port: 80,
+        target_port: None,
+        node_port: None,
+    }];
+    svc
+}

@@ -112,7 +112,7 @@ fn count(subsets: &[crate::api::service::EndpointSubset]) -> String {
 mod tests {
     use super::*;
     use crate::api::pod::{Container, PodSpec, PodTemplateSpec, TemplateMeta};
-    use crate::api::{ObjectMeta, PodSelector, Service};
+    use crate::api::{ObjectMeta, PodSelector};
     use crate::build;
     use crate::controllers::controller_ref;
     use crate::labels::Labels;
@@ -177,19 +177,9 @@ mod tests {
             statefulset_ordinals(&store),
             ["statefulset default/web: ordinals [0, 2] are not contiguous from 0"]
         );
-        let mut svc = Service {
-            metadata: ObjectMeta::named("default", "web"),
-            ..Service::default()
-        };
-        svc.spec.selector = Some(template_labels());
-        svc.spec.ports = vec![crate::api::service::ServicePort {
-            name: None,
-            protocol: Default::default(),
-            port: 80,
-            target_port: None,
-            node_port: None,
-        }];
-        store.create(svc).unwrap();
+        store
+            .create(crate::build::service("web", template_labels()))
+            .unwrap();
         assert_eq!(endpoints_match(&store), ["service default/web: no Endpoints"]);
     }
 }

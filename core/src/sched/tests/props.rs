@@ -50,19 +50,10 @@ fn world(seed: u64, nodes: usize, pods: usize, f: Features, cfg: SchedulerConfig
 
 /// A Service selecting the pods of template `i` (`app=t{i}`).
 fn service(i: usize) -> crate::api::Service {
-    let mut svc = crate::api::Service {
-        metadata: crate::api::ObjectMeta::named("default", &format!("svc-{i}")),
-        ..crate::api::Service::default()
-    };
-    svc.spec.selector = Some([("app", format!("t{i}"))].into_iter().collect());
-    svc.spec.ports = vec![crate::api::service::ServicePort {
-        name: None,
-        protocol: Default::default(),
-        port: 80,
-        target_port: None,
-        node_port: None,
-    }];
-    svc
+    crate::build::service(
+        &format!("svc-{i}"),
+        [("app", format!("t{i}"))].into_iter().collect(),
+    )
 }
 
 /// Schedules until a pass (every pending pod retried) binds nothing.
