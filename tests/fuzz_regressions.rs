@@ -129,3 +129,23 @@ fn availability_floor_waits_for_the_controller_to_see_the_deployment_available()
     let path = fuzz_dir().join("regressions/controller_ops/availability-floor-before-status-caught-up");
     replay("controller_ops", &path);
 }
+
+// controller_ops reported the availability floor broken by a scale-down that
+// deleted the available pods on a doubled-up node and kept one still inside
+// minReadySeconds, as Kubernetes' victim ranking does; the floor counts Ready
+// pods now (checker refinement, core/src/sim/invariants/rollouts.rs).
+#[test]
+fn availability_floor_counts_ready_pods_inside_min_ready_seconds() {
+    let path = fuzz_dir().join("regressions/controller_ops/ready-pod-kept-inside-min-ready-seconds");
+    replay("controller_ops", &path);
+}
+
+// controller_ops found a Deployment that never rolled out after its only,
+// old ReplicaSet was scaled by hand to the Deployment's new size in the same
+// instant; upstream's scale() stalls the same way, so convergence does not
+// judge that state (checker refinement, core/src/sim/invariants/converge.rs).
+#[test]
+fn deployment_stalled_by_a_hand_scaled_replicaset_is_not_judged() {
+    let path = fuzz_dir().join("regressions/controller_ops/single-active-replicaset-scaled-by-hand");
+    replay("controller_ops", &path);
+}

@@ -149,18 +149,26 @@ pub fn check_converged(store: &crate::store::Store, now: Time) -> Vec<Violation>
     out
 }
 
-/// Whether upstream's controller can never move this Deployment on: a
-/// Recreate Deployment with two or more active ReplicaSets, one of them
-/// carrying a `desired-replicas` annotation other than `replicas`, and an
-/// unsaturated new ReplicaSet. Every sync is then a scaling event
-/// (`isScalingEvent`), and `scale` has nothing to do for Recreate with
-/// several active ReplicaSets (no single active one, new one not
-/// saturated, proportional scaling only for RollingUpdate), so
-/// `rolloutRecreate` never runs and the annotation is never rewritten.
-/// Reached by scaling the Deployment and, in the same instant, creating a
-/// matching bare ReplicaSet it adopts (`fuzz/regressions/controller_ops/
-/// recreate-stalled-by-scaling-event`). The simulation stalls exactly so,
-/// and the convergence invariants do not apply to such a Deployment.
+/// Whether upstream's controller can never move this Deployment on. Every
+/// sync is a scaling event (`isScalingEvent`: an active ReplicaSet carries a
+/// `desired-replicas` annotation other than `replicas`), so the rollout
+/// never runs, and `scale` never rewrites the annotation because it has
+/// nothing to do:
+///
+/// - one active ReplicaSet already of `replicas` pods (`FindActiveOrLatest`
+///   returns it and `scale` returns before `scaleReplicaSet`), any
+///   strategy. Reached by scaling the Deployment and, in the same instant,
+///   its old ReplicaSet by hand to the same size
+///   (`fuzz/regressions/controller_ops/single-active-replicaset-scaled-by-hand`);
+/// - a Recreate Deployment with two or more active ReplicaSets and an
+///   unsaturated new one (no single active one, new one not saturated,
+///   proportional scaling only for RollingUpdate). Reached by scaling the
+///   Deployment and, in the same instant, creating a matching bare
+///   ReplicaSet it adopts (`fuzz/regressions/controller_ops/
+///   recreate-stalled-by-scaling-event`).
+///
+/// The simulation stalls exactly so, and the convergence invariants do not
+/// apply to such a Deployment.
 fn stalled_by_scaling_event(d: &Deployment, rss: &[&ReplicaSet], new: Option<&ReplicaSet>) -> bool {
     use crate::api::workloads::DeploymentStrategyType;
     let want = d.spec.replicas;
@@ -173,7 +181,10 @@ fn stalled_by_scaling_event(d: &Deployment, rss: &[&ReplicaSet], new: Option<&Re
             && rs.spec.replicas == want
             && rs.status.available_replicas == want
     });
-    d.spec.strategy.type_ == DeploymentStrategyType::Recreate && active.len() >= 2 && scaling && !saturated
+    let single_at_size = active.len() == 1 && active[0].spec.replicas == want;
+    let recreate_split =
+        d.spec.strategy.type_ == DeploymentStrategyType::Recreate && active.len() >= 2 && !saturated;
+    scaling && (single_at_size || recreate_split)
 }
 
 /// A Deployment whose selector is empty selects everything; the controller

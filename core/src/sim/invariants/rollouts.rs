@@ -14,10 +14,18 @@
 //! floor applies either. The bound that does hold: once the controller has
 //! *seen* the Deployment available (every ReplicaSet's status agrees with
 //! its pods, the Deployment's status with the ReplicaSets', and it says
-//! `Available=True`), the available pods never drop below the floor again
+//! `Available=True`), the pods never drop below the floor again
 //! while the size and strategy stay the same and no pod fails. So
 //! [`RolloutBounds`] arms the floor per Deployment at such a moment and
 //! judges every later state against it.
+//!
+//! The floor counts Ready pods. The controller's arithmetic counts pods
+//! available (Ready for `minReadySeconds`), but the ReplicaSet controller
+//! chooses which pods to delete by readiness and by how doubled-up their
+//! nodes are, not by availability (`ActivePodsWithRanks`), so a scale-down
+//! can take an available pod and keep one still inside its
+//! `minReadySeconds`: Kubernetes keeps `replicas - maxUnavailable` pods
+//! Ready, not available. With `minReadySeconds: 0` the two are the same.
 
 use super::Violation;
 use crate::api::meta::{ConditionStatus, find_condition};
@@ -29,7 +37,8 @@ use crate::store::{Store, typed_key};
 
 /// The rolling-update bounds of every Deployment over a run (see the module
 /// documentation): the surge bound on every state, the availability floor
-/// from the moment the controller has seen the Deployment available.
+/// (`replicas - maxUnavailable` Ready pods) from the moment the controller
+/// has seen the Deployment available.
 /// Neither is judged while a scale of the Deployment is being applied, nor
 /// before the controller has observed its latest generation.
 #[derive(Clone, Debug, Default)]
@@ -96,11 +105,11 @@ impl RolloutBounds {
                 });
             }
             let floor = (d.spec.replicas, d.spec.replicas - util::max_unavailable(d));
-            let mut available = 0;
+            let mut ready = 0;
             let mut statuses_current = true;
             for rs in &rss {
-                // Available by the Deployment's minReadySeconds (the floor)
-                // and by the ReplicaSet's (what its status should say).
+                // Ready (the floor) and available by the ReplicaSet's
+                // minReadySeconds (what its status should say).
                 let (mut rs_active, mut for_floor, mut for_status) = (0, 0, 0);
                 for k in store.dependents(rs.metadata.uid) {
                     let Some(p) = typed_key::<Pod>(*k).and_then(|k| store.get(k)) else {
@@ -114,21 +123,21 @@ impl RolloutBounds {
                         continue;
                     }
                     rs_active += 1;
-                    for_floor += i32::from(p.is_available(d.spec.min_ready_seconds, now));
+                    for_floor += i32::from(p.is_ready());
                     for_status += i32::from(p.is_available(rs.spec.min_ready_seconds, now));
                 }
-                available += for_floor;
+                ready += for_floor;
                 statuses_current &= rs.status.observed_generation == rs.metadata.generation
                     && rs.status.replicas == rs_active
                     && rs.status.available_replicas == for_status;
             }
             match self.armed.get(&uid) {
                 Some(armed) if *armed == floor => {
-                    if available < floor.1 {
+                    if ready < floor.1 {
                         out.push(Violation {
                             invariant: "rollout-availability",
                             detail: format!(
-                                "deployment {}/{}: {available} available pods < replicas - maxUnavailable = {}",
+                                "deployment {}/{}: {ready} ready pods < replicas - maxUnavailable = {}",
                                 d.metadata.namespace, d.metadata.name, floor.1
                             ),
                             at: now,
@@ -144,7 +153,7 @@ impl RolloutBounds {
                             == rss.iter().map(|rs| rs.status.available_replicas).sum::<i32>()
                         && find_condition(&d.status.conditions, "Available")
                             .is_some_and(|c| c.status == ConditionStatus::True);
-                    if seen_available && available >= floor.1 {
+                    if seen_available && ready >= floor.1 {
                         self.armed.insert(uid, floor);
                     }
                 }

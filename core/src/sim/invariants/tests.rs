@@ -463,6 +463,33 @@ fn rolling_update_below_availability_is_reported_once_the_controller_saw_it_avai
 }
 
 #[test]
+fn availability_floor_counts_ready_pods() {
+    // The ReplicaSet controller deletes by readiness and spreading, not by
+    // availability, so Kubernetes keeps `replicas - maxUnavailable` pods
+    // Ready (some may still be inside minReadySeconds).
+    let mut store = Store::new(1);
+    let (_, a_pods) = rollout_in_progress(&mut store, 3);
+    let mut bounds = RolloutBounds::new();
+    let later = Time::from_secs(60);
+    assert!(bounds.check(&store, later).is_empty());
+    store
+        .update(a_pods[0], |p| {
+            p.status.conditions.ready = Some(PodCondition::new(true, later))
+        })
+        .unwrap();
+    assert!(
+        bounds.check(&store, later).is_empty(),
+        "Ready just now still counts"
+    );
+    store
+        .update(a_pods[1], |p| {
+            p.status.conditions.ready = Some(PodCondition::new(false, later))
+        })
+        .unwrap();
+    assert_eq!(names(&bounds.check(&store, later)), ["rollout-availability"]);
+}
+
+#[test]
 fn availability_floor_is_not_judged_before_the_controller_saw_it() {
     // The state Kubernetes' controller can produce too: web-a's pods became
     // Ready in the instant of a template change, its status still says
@@ -612,4 +639,49 @@ fn only_the_upstream_recreate_stall_is_exempt_from_deployment_convergence() {
     );
     let single = build_state(DeploymentStrategyType::Recreate, 0);
     assert_eq!(names(&single), ["converged-deployment"], "{single:?}");
+}
+
+#[test]
+fn single_active_replicaset_at_size_with_a_stale_annotation_is_exempt_from_deployment_convergence() {
+    use crate::controllers::deployment::util::DESIRED_REPLICAS;
+    // A Deployment of 3 whose only active ReplicaSet is an old one: upstream
+    // stalls when that one already has 3 pods and a stale desired-replicas
+    // annotation (every sync a scaling event, `scale` with nothing to do).
+    let build_state = |old_replicas: i32, desired: &str| {
+        let mut store = Store::new(1);
+        let d = build::deployment("web", 3)
+            .labels(&[("app", "web")])
+            .image("v2")
+            .build();
+        let d = store.create(d).unwrap();
+        let dmeta = store.get(d).unwrap().metadata.clone();
+        let mut rs = build::replica_set("web-old", old_replicas)
+            .labels(&[("app", "web")])
+            .image("v1")
+            .build();
+        rs.metadata
+            .owner_references
+            .push(controller_ref(Kind::Deployment, &dmeta));
+        rs.metadata.annotations.set(DESIRED_REPLICAS, desired);
+        let key = store.create(rs).unwrap();
+        let meta = store.get(key).unwrap().metadata.clone();
+        owned_pods(
+            &mut store,
+            &meta,
+            Kind::ReplicaSet,
+            &[("app", "web")],
+            old_replicas as usize,
+        );
+        check_converged(&store, Time::ZERO)
+    };
+    let stalled = build_state(3, "0");
+    assert!(stalled.is_empty(), "{stalled:?}");
+    let current_annotation = build_state(3, "3");
+    assert_eq!(
+        names(&current_annotation),
+        ["converged-deployment"],
+        "{current_annotation:?}"
+    );
+    let other_size = build_state(2, "0");
+    assert_eq!(names(&other_size), ["converged-deployment"], "{other_size:?}");
 }
