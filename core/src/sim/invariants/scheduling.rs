@@ -84,12 +84,17 @@ fn is_verdict(pod: &Pod) -> bool {
         && pod.status.reason.is_some_and(|r| r.as_str() == "Unschedulable")
 }
 
+/// Whether a write records a verdict: the condition, reason or message
+/// changed, or the pod was nominated. Clearing a nomination alone is not
+/// one: preemption does that to lower-priority pods nominated to the node a
+/// higher one now takes (upstream `clearNominatedNodeName`), and their last
+/// verdict stands until the scheduler retries them.
 fn verdict_changed(old: &Pod, new: &Pod) -> bool {
     let (a, b) = (&old.status, &new.status);
     a.conditions.pod_scheduled != b.conditions.pod_scheduled
         || a.reason != b.reason
         || a.message != b.message
-        || a.nominated_node_name != b.nominated_node_name
+        || (a.nominated_node_name != b.nominated_node_name && b.nominated_node_name.is_some())
 }
 
 /// An unschedulable verdict: the pod fits on no node now.

@@ -164,6 +164,36 @@ fn false_unschedulable_verdict_is_reported() {
 }
 
 #[test]
+fn clearing_a_nomination_is_not_a_verdict() {
+    // Preemption clears the nomination of lower-priority pods nominated to
+    // the node a higher one takes (upstream `clearNominatedNodeName`); their
+    // last verdict stands until the scheduler retries them.
+    let mut store = store_with_node("1");
+    let small = pod(&mut store, "small", "500m");
+    mark_unschedulable(&mut store, small);
+    store
+        .update(small, |p| {
+            p.status.nominated_node_name = Some(Symbol::intern("n1"))
+        })
+        .unwrap();
+    store.set_pod_audit(Some(audit_pod_write));
+    store
+        .update(small, |p| p.status.nominated_node_name = None)
+        .unwrap();
+    assert!(audit_names(&mut store).is_empty(), "no new verdict was written");
+    store
+        .update(small, |p| {
+            p.status.message = Some(Arc::from("0/1 nodes are available: 1 Insufficient memory."))
+        })
+        .unwrap();
+    assert_eq!(
+        audit_names(&mut store),
+        ["unschedulable-verdict"],
+        "a verdict written again is judged: it fits now"
+    );
+}
+
+#[test]
 fn room_reserved_for_a_nominated_pod_of_higher_priority_makes_a_verdict_true() {
     let mut store = store_with_node("1");
     store.set_pod_audit(Some(audit_pod_write));
