@@ -102,7 +102,7 @@ impl Name {
 
     /// Writes the text into `buf`, returning the used part (names are at most
     /// 253 bytes after validation; longer ones are compared through `to_string`).
-    pub(crate) fn text<'a>(&self, buf: &'a mut [u8; 512]) -> Option<&'a [u8]> {
+    fn text<'a>(&self, buf: &'a mut [u8; 512]) -> Option<&'a [u8]> {
         let base = self.base.as_str().as_bytes();
         let n = self.len();
         if n > buf.len() {

@@ -124,7 +124,9 @@ pub struct Scheduler {
     now: Time,
     /// Bumped when Services, ReplicaSets or StatefulSets change (default spreading selectors).
     selector_epoch: u64,
-    spread_skip: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, sync::SpreadPlan)>,
+    /// What PodTopologySpread does with each (namespace, labels, owner), until `selector_epoch`
+    /// moves.
+    spread_plans: crate::collections::FxMap<SpreadKey, (u64, crate::labels::Labels, sync::SpreadPlan)>,
     unschedulable_reason: crate::intern::Symbol,
     flags: sync::ProfileFlags,
     /// Per-cycle scratch (feasible nodes, score vectors), reset before each general cycle.
@@ -158,7 +160,7 @@ impl Scheduler {
             stats: SchedulerStats::default(),
             now: Time::ZERO,
             selector_epoch: 0,
-            spread_skip: Default::default(),
+            spread_plans: Default::default(),
             unschedulable_reason: crate::intern::Symbol::intern("Unschedulable"),
             flags,
             scratch: bumpalo::Bump::new(),

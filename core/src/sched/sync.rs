@@ -9,7 +9,7 @@ use super::cache::ClusterView;
 use super::fast::AntiCheck;
 use super::framework::Builtin;
 use super::plugins::node_affinity::node_names_from_fields;
-use super::plugins::topology_spread::Constraint;
+use super::plugins::topology_spread::{Constraint, counters_apply};
 use super::pod_info::{AffinityTerm, PodInfo};
 use super::queue::event;
 use crate::api::scheduling::UnsatisfiableConstraintAction;
@@ -250,7 +250,7 @@ impl Scheduler {
             info.owner,
         );
         let epoch = self.selector_epoch;
-        let plan = match self.spread_skip.get(&key) {
+        let plan = match self.spread_plans.get(&key) {
             Some((e, _, plan)) if *e == epoch => plan.clone(),
             _ => {
                 let cx = ClusterView {
@@ -275,10 +275,10 @@ impl Scheduler {
                 } else {
                     SpreadPlan::General
                 };
-                if self.spread_skip.len() > 4096 {
-                    self.spread_skip.clear();
+                if self.spread_plans.len() > 4096 {
+                    self.spread_plans.clear();
                 }
-                self.spread_skip
+                self.spread_plans
                     .insert(key, (epoch, info.labels.clone(), plan.clone()));
                 plan
             }
@@ -288,7 +288,7 @@ impl Scheduler {
             SpreadPlan::General => None,
             // The incremental counters give exact domain counts only when no node affinity
             // limits the domains (`counters_apply`).
-            SpreadPlan::Default(cs) if t.no_node_affinity() => {
+            SpreadPlan::Default(cs) if counters_apply(info, &cs) => {
                 let weight = p.score_weight(Builtin::PodTopologySpread);
                 Some(FastPlan {
                     anti,

@@ -292,6 +292,27 @@ fn owned_pods(store: &mut Store, owner: &ObjectMeta, kind: Kind, labels: &[(&str
     }
 }
 
+/// A ReplicaSet `name` of `replicas` (`app=web`, image `image`) under the Deployment `dmeta`,
+/// not yet created.
+fn deployment_rs(dmeta: &ObjectMeta, name: &str, image: &str, replicas: i32) -> ReplicaSet {
+    let mut rs = build::replica_set(name, replicas)
+        .labels(&[("app", "web")])
+        .image(image)
+        .build();
+    rs.metadata
+        .owner_references
+        .push(controller_ref(Kind::Deployment, dmeta));
+    rs
+}
+
+/// Creates `rs` with `n` pods it controls (`app=web`).
+fn create_with_pods(store: &mut Store, rs: ReplicaSet, n: usize) -> Key<ReplicaSet> {
+    let key = store.create(rs).unwrap();
+    let meta = store.get(key).unwrap().metadata.clone();
+    owned_pods(store, &meta, Kind::ReplicaSet, &[("app", "web")], n);
+    key
+}
+
 #[test]
 fn replicaset_short_of_pods_after_convergence_is_reported() {
     let mut store = Store::new(1);
@@ -316,23 +337,11 @@ fn deployment_whose_old_replicaset_keeps_pods_after_convergence_is_reported() {
     let d = store.create(d).unwrap();
     let dmeta = store.get(d).unwrap().metadata.clone();
     let rs_of = |store: &mut Store, name: &str, image: &str, replicas: i32| {
-        let mut rs = build::replica_set(name, replicas)
-            .labels(&[("app", "web")])
-            .image(image)
-            .build();
-        rs.metadata
-            .owner_references
-            .push(controller_ref(Kind::Deployment, &dmeta));
-        let key = store.create(rs).unwrap();
-        let meta = store.get(key).unwrap().metadata.clone();
-        owned_pods(
+        create_with_pods(
             store,
-            &meta,
-            Kind::ReplicaSet,
-            &[("app", "web")],
+            deployment_rs(&dmeta, name, image, replicas),
             replicas as usize,
-        );
-        key
+        )
     };
     let new = rs_of(&mut store, "web-new", "v2", 2);
     let old = rs_of(&mut store, "web-old", "v1", 0);
@@ -363,14 +372,9 @@ fn rolling_update_beyond_surge_is_reported() {
     let d: Key<Deployment> = store.create(d).unwrap();
     let dmeta = store.get(d).unwrap().metadata.clone();
     for (name, image, replicas) in [("web-a", "v1", 3), ("web-b", "v2", 2)] {
-        let mut rs: ReplicaSet = build::replica_set(name, replicas)
-            .labels(&[("app", "web")])
-            .image(image)
-            .build();
-        rs.metadata
-            .owner_references
-            .push(controller_ref(Kind::Deployment, &dmeta));
-        store.create(rs).unwrap();
+        store
+            .create(deployment_rs(&dmeta, name, image, replicas))
+            .unwrap();
     }
     store.update(d, |d| d.status.observed_generation = 1).unwrap();
     let mut bounds = RolloutBounds::new();
@@ -413,14 +417,9 @@ fn rollout_in_progress(store: &mut Store, a_seen_available: i32) -> (Key<Deploym
         ("web-a", "v1", 3, true, a_seen_available),
         ("web-b", "v2", 2, false, 0),
     ] {
-        let mut rs: ReplicaSet = build::replica_set(name, replicas)
-            .labels(&[("app", "web")])
-            .image(image)
-            .build();
-        rs.metadata
-            .owner_references
-            .push(controller_ref(Kind::Deployment, &dmeta));
-        let rs = store.create(rs).unwrap();
+        let rs = store
+            .create(deployment_rs(&dmeta, name, image, replicas))
+            .unwrap();
         let meta = store.get(rs).unwrap().metadata.clone();
         for i in 0..replicas {
             let mut p = build::pod(&format!("{name}-{i}"))
@@ -637,25 +636,11 @@ fn only_the_upstream_recreate_stall_is_exempt_from_deployment_convergence() {
             ("web-new", "v2", 3, Some("3")),
             ("web-old", "v1", old_replicas, None),
         ] {
-            let mut rs = build::replica_set(name, replicas)
-                .labels(&[("app", "web")])
-                .image(image)
-                .build();
-            rs.metadata
-                .owner_references
-                .push(controller_ref(Kind::Deployment, &dmeta));
+            let mut rs = deployment_rs(&dmeta, name, image, replicas);
             if let Some(v) = desired {
                 rs.metadata.annotations.set(DESIRED_REPLICAS, v);
             }
-            let key = store.create(rs).unwrap();
-            let meta = store.get(key).unwrap().metadata.clone();
-            owned_pods(
-                &mut store,
-                &meta,
-                Kind::ReplicaSet,
-                &[("app", "web")],
-                replicas as usize,
-            );
+            create_with_pods(&mut store, rs, replicas as usize);
         }
         check_converged(&store, Time::ZERO)
     };
@@ -685,23 +670,9 @@ fn single_active_replicaset_at_size_with_a_stale_annotation_is_exempt_from_deplo
             .build();
         let d = store.create(d).unwrap();
         let dmeta = store.get(d).unwrap().metadata.clone();
-        let mut rs = build::replica_set("web-old", old_replicas)
-            .labels(&[("app", "web")])
-            .image("v1")
-            .build();
-        rs.metadata
-            .owner_references
-            .push(controller_ref(Kind::Deployment, &dmeta));
+        let mut rs = deployment_rs(&dmeta, "web-old", "v1", old_replicas);
         rs.metadata.annotations.set(DESIRED_REPLICAS, desired);
-        let key = store.create(rs).unwrap();
-        let meta = store.get(key).unwrap().metadata.clone();
-        owned_pods(
-            &mut store,
-            &meta,
-            Kind::ReplicaSet,
-            &[("app", "web")],
-            old_replicas as usize,
-        );
+        create_with_pods(&mut store, rs, old_replicas as usize);
         check_converged(&store, Time::ZERO)
     };
     let stalled = build_state(3, "0");

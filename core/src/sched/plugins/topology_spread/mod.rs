@@ -271,7 +271,7 @@ impl SpreadFilterState {
 
 /// Whether every constraint counts every node (no node-affinity or taint limits apply), so the
 /// incremental counters give the exact domain counts.
-pub(super) fn counters_apply(pod: &PodInfo, constraints: &[Constraint]) -> bool {
+pub(crate) fn counters_apply(pod: &PodInfo, constraints: &[Constraint]) -> bool {
     constraints
         .iter()
         .all(|c| !c.honor_taints && (!c.honor_affinity || pod.template.no_node_affinity()))
