@@ -9,7 +9,7 @@ use kubesim::api::{Deployment, Pod, ReplicaSet};
 use kubesim::build;
 use kubesim::controllers::deployment::{rollback, rollout_history, util};
 use kubesim::intern::Symbol;
-use kubesim::sim::{ControllerDelays, Distribution, KubeletModel, Millis, SimConfig, Simulation};
+use kubesim::sim::{ControllerDelays, Distribution, KubeletModel, Millis, RunOutcome, SimConfig, Simulation};
 use kubesim::store::{Key, Store};
 
 fn sim_with(kubelet: KubeletModel, delays: ControllerDelays, seed: u64) -> Simulation {
@@ -386,6 +386,52 @@ fn scaling_from_four_to_six_adds_two_pods() {
         rollout_history(sim.store(), key).len(),
         1,
         "a scale is not a revision"
+    );
+    assert_clean(&sim);
+}
+
+#[test]
+fn scaling_a_complete_deployment_past_capacity_leaves_pods_pending_and_the_cluster_idle() {
+    // Three 16-CPU nodes hold three 10-CPU pods. Scaled to five, two stay
+    // Pending; the Deployment keeps `NewReplicaSetAvailable` (upstream skips
+    // the progress check for one active, once-complete ReplicaSet), and the
+    // simulation goes idle instead of resyncing it every simulated second.
+    let mut sim = sim_with(KubeletModel::instant(), ControllerDelays::default(), 12);
+    let d = build::deployment("big", 3)
+        .labels(&[("app", "big")])
+        .requests("10", "1Gi")
+        .progress_deadline_seconds(30)
+        .build();
+    let key = sim.store_mut().create(d).unwrap();
+    sim.run_until_idle();
+    sim.store_mut().update(key, |d| d.spec.replicas = 5).unwrap();
+    let scaled_at = sim.now();
+    assert_eq!(sim.run_until_idle(), RunOutcome::Idle);
+    assert!(
+        sim.now().since(scaled_at) < 60_000,
+        "idle {} ms after the scale: no resync loop",
+        sim.now().since(scaled_at)
+    );
+    let pods: Vec<Pod> = sim.store().iter::<Pod>().map(|(_, p)| p.clone()).collect();
+    assert_eq!(pods.len(), 5);
+    assert_eq!(pods.iter().filter(|p| p.node_name.is_none()).count(), 2);
+    let d = sim.store().get(key).unwrap();
+    let c = d
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.type_.as_str() == "Progressing")
+        .unwrap();
+    assert_eq!(c.reason.as_str(), "NewReplicaSetAvailable");
+    assert_eq!((d.status.replicas, d.status.available_replicas), (5, 3));
+    // Running on still passes the scheduler's 5-minute retries and nothing else.
+    let events = sim.events().len();
+    sim.run_for(3_600_000);
+    assert!(
+        sim.events()[events..]
+            .iter()
+            .all(|e| e.reason == "FailedScheduling"),
+        "only the scheduler's retries in an hour"
     );
     assert_clean(&sim);
 }

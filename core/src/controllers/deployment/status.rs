@@ -217,7 +217,21 @@ pub fn sync_rollout_status(
         }
     }
     if next.status == d.status {
-        requeue_stuck(ctx, key, d, &next, deadline);
+        // Upstream calls requeueStuckDeployment here even when the progress
+        // check above was skipped (`isCompleteDeployment`: one active
+        // ReplicaSet whose condition still says NewReplicaSetAvailable, as
+        // after a scale-up past the cluster's capacity). Its deadline is long
+        // past, so it re-enqueues rate-limited, and every such sync changes
+        // nothing: the check it waits for never runs while this state lasts,
+        // and any change that ends the state enqueues the Deployment through
+        // the feed anyway. The simulation leaves those no-op syncs out; they
+        // kept a cluster with pending pods from ever going idle (one sync per
+        // Deployment per simulated second, for a day).
+        // (pkg/controller/deployment/progress.go, syncRolloutStatus and
+        // requeueStuckDeployment.)
+        if !complete_before {
+            requeue_stuck(ctx, key, d, &next, deadline);
+        }
         return;
     }
     commit(ctx, key, d, next.status);
