@@ -76,6 +76,7 @@ pub fn sim_config(scn: &Scenario, threads: usize, check: bool, keep_events: bool
         check_rollouts: false,
         audit_scheduling: check,
         skip_index_checks: false,
+        skip_trace: false,
     }
 }
 

@@ -474,6 +474,7 @@ pub fn run(ops: &ControllerOps) {
         check_invariants: true,
         check_rollouts: true,
         skip_index_checks: true,
+        skip_trace: true,
         ..SimConfig::default()
     };
     let mut sim = Simulation::new(config, ops.setup.seed);

@@ -264,6 +264,7 @@ pub fn run(ops: &SchedulerOps) -> SchedulerRun {
         kubelet: KubeletModel::instant(),
         keep_events: true,
         audit_scheduling: true,
+        skip_trace: true,
         ..SimConfig::default()
     };
     let mut sim = Simulation::new(config, ops.seed);

@@ -154,4 +154,11 @@ pub struct SimConfig {
     ///
     /// [`Simulation::check_indexes`]: super::Simulation::check_indexes
     pub skip_index_checks: bool,
+    /// Leave the state changes out of the trace hash, which then digests
+    /// the events only ([`Simulation::trace_hash`]): for runs that never
+    /// compare traces, such as the fuzz harnesses (hashing every change is a
+    /// few percent of a small simulation).
+    ///
+    /// [`Simulation::trace_hash`]: super::Simulation::trace_hash
+    pub skip_trace: bool,
 }

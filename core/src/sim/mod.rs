@@ -320,7 +320,9 @@ impl Simulation {
         let now = self.now;
         self.last_write = now;
         for change in changes {
-            trace::hash_change(&mut self.trace, &self.store, change, now);
+            if !self.config.skip_trace {
+                trace::hash_change(&mut self.trace, &self.store, change, now);
+            }
             for c in &mut self.controllers {
                 let at = now.plus_millis(c.delay_ms);
                 let queue = &mut c.queue;

@@ -168,7 +168,7 @@ fn check_controller_owners(store: &Store, push: &mut impl FnMut(&'static str, St
             if meta.controller_ref().is_none() {
                 continue;
             }
-            let mut seen = vec![meta.uid];
+            let mut seen: smallvec::SmallVec<[crate::api::Uid; 4]> = smallvec::smallvec![meta.uid];
             let mut current = meta;
             while let Some(r) = current.controller_ref() {
                 if seen.contains(&r.uid) {
