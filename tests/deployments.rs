@@ -89,6 +89,15 @@ fn assert_clean(sim: &Simulation) {
     assert!(sim.violations().is_empty(), "violations: {:#?}", sim.violations());
 }
 
+/// The Deployment's `Progressing` condition (present once the controller synced it).
+fn progressing_condition(d: &Deployment) -> &kubesim::api::meta::Condition {
+    d.status
+        .conditions
+        .iter()
+        .find(|c| c.type_.as_str() == "Progressing")
+        .expect("a Progressing condition")
+}
+
 fn ready_after(ms: i64) -> KubeletModel {
     KubeletModel {
         start_latency: Distribution::fixed_ms(0),
@@ -416,12 +425,7 @@ fn scaling_a_complete_deployment_past_capacity_leaves_pods_pending_and_the_clust
     assert_eq!(pods.len(), 5);
     assert_eq!(pods.iter().filter(|p| p.node_name.is_none()).count(), 2);
     let d = sim.store().get(key).unwrap();
-    let c = d
-        .status
-        .conditions
-        .iter()
-        .find(|c| c.type_.as_str() == "Progressing")
-        .unwrap();
+    let c = progressing_condition(d);
     assert_eq!(c.reason.as_str(), "NewReplicaSetAvailable");
     assert_eq!((d.status.replicas, d.status.available_replicas), (5, 3));
     // Running on still passes the scheduler's 5-minute retries and nothing else.
@@ -498,12 +502,7 @@ fn progress_deadline_exceeded_when_new_pods_never_become_available() {
         .unwrap();
     sim.run_for(120_000);
     let d = sim.store().get(key).unwrap();
-    let c = d
-        .status
-        .conditions
-        .iter()
-        .find(|c| c.type_.as_str() == "Progressing")
-        .unwrap();
+    let c = progressing_condition(d);
     assert_eq!(
         (c.status, c.reason.as_str()),
         (ConditionStatus::False, "ProgressDeadlineExceeded")
