@@ -421,9 +421,13 @@ fn scaling_a_complete_deployment_past_capacity_leaves_pods_pending_and_the_clust
         "idle {} ms after the scale: no resync loop",
         sim.now().since(scaled_at)
     );
-    let pods: Vec<Pod> = sim.store().iter::<Pod>().map(|(_, p)| p.clone()).collect();
-    assert_eq!(pods.len(), 5);
-    assert_eq!(pods.iter().filter(|p| p.node_name.is_none()).count(), 2);
+    assert_eq!(sim.store().count::<Pod>(), 5);
+    let unbound = sim
+        .store()
+        .iter::<Pod>()
+        .filter(|(_, p)| p.node_name.is_none())
+        .count();
+    assert_eq!(unbound, 2);
     let d = sim.store().get(key).unwrap();
     let c = progressing_condition(d);
     assert_eq!(c.reason.as_str(), "NewReplicaSetAvailable");
